@@ -1,0 +1,93 @@
+"""The context: I/O threads, the inproc registry, the set of sockets, term.
+
+Owns what sockets of one context share.  I/O threads start lazily, with
+the first endpoint that needs one.  `term()` follows libzmq: sockets
+blocked in a call wake with ETERM, then term waits until every socket is
+closed and every session has finished lingering, then stops the threads.
+"""
+
+from __future__ import annotations
+
+import errno
+import threading
+from typing import Any
+
+from ..error import ContextTerminated, ZMQError
+from ..reactor.io_thread import IOThread
+from ..transport.inproc import InprocRegistry
+
+
+class ContextCore:
+    def __init__(self, io_threads: int = 1) -> None:
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self.sockets: set = set()
+        self.inproc = InprocRegistry()
+        self.io_thread_count = io_threads
+        self.max_sockets = 1023
+        self._io_threads: list[IOThread] = []
+        self._io_objects = 0
+        self.terminating = False
+        self.terminated = False
+
+    # -- sockets -------------------------------------------------------------
+    def create_socket(self, socket_type: int) -> Any:
+        from ..patterns.registry import SOCKET_CLASSES
+
+        cls = SOCKET_CLASSES.get(socket_type)
+        if cls is None:
+            raise ZMQError(errno.EINVAL)
+        with self._lock:
+            if self.terminating:
+                raise ContextTerminated()
+            if len(self.sockets) >= self.max_sockets:
+                raise ZMQError(errno.EMFILE)
+        sock = cls(self)
+        with self._lock:
+            self.sockets.add(sock)
+        return sock
+
+    def _socket_closed(self, sock: Any) -> None:
+        with self._cond:
+            self.sockets.discard(sock)
+            self._cond.notify_all()
+
+    # -- I/O threads and the objects living on them ----------------------------
+    def io_thread(self) -> IOThread:
+        with self._lock:
+            if self.terminated:
+                raise ContextTerminated()
+            if len(self._io_threads) < max(1, self.io_thread_count):
+                t = IOThread(f"purezmq-io-{len(self._io_threads)}")
+                self._io_threads.append(t)
+                return t
+            return min(self._io_threads, key=lambda t: t.load)
+
+    def _io_object_started(self) -> None:
+        with self._lock:
+            self._io_objects += 1
+
+    def _io_object_done(self) -> None:
+        with self._cond:
+            self._io_objects -= 1
+            self._cond.notify_all()
+
+    # -- termination -------------------------------------------------------------
+    def term(self) -> None:
+        with self._lock:
+            if self.terminated:
+                return
+            self.terminating = True
+            sockets = list(self.sockets)
+        for sock in sockets:
+            sock.context_terminated()
+        with self._cond:
+            while self.sockets:
+                self._cond.wait(0.1)
+            while self._io_objects > 0:
+                self._cond.wait(0.1)
+            threads = self._io_threads
+            self._io_threads = []
+            self.terminated = True
+        for t in threads:
+            t.stop()

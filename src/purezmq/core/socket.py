@@ -1,0 +1,482 @@
+"""The socket core: one ØMQ socket as the application thread sees it.
+
+Owns: the option values, the set of pipes, the command mailbox through
+which other threads (the I/O thread, inproc peers) reach this socket,
+blocking with timeouts, multipart assembly on send and frame-by-frame
+delivery on receive, bind/connect/unbind/disconnect bookkeeping, and close.
+
+Does not own: what a message means (a pattern subclass overrides the `_x*`
+hooks, libzmq's socket_base_t/xsend split), bytes on the wire (sessions
+and engines), or the public pyzmq surface (purezmq.sugar.socket wraps this).
+
+Threading: everything here runs on the thread that calls the API.  Other
+threads only call the sink methods (`read_activated`, `write_activated`,
+`pipe_terminated`, `attach_pipe`, ...), which append a command to the
+mailbox and signal the socket's fd; the commands run here, at the next
+API call or while a call is blocked.
+"""
+
+from __future__ import annotations
+
+import errno
+import time
+from collections import deque
+from typing import Any
+
+from ..constants import DONTWAIT, SNDMORE
+from ..constants import SocketOption as O
+from ..error import Again, ContextTerminated, ZMQError
+from ..reactor.signaler import Signaler
+from .options import HWM_OPTION, Options, coerce, spec_for
+
+_monotonic = time.monotonic
+POLLIN = 1
+POLLOUT = 2
+
+
+class SocketBase:
+    """The pattern-independent half of a socket; patterns subclass it."""
+
+    socket_type: int = -1
+    zmtp_name: str = ""
+    # Which sessions reconnect this socket's pipes ...
+    resubscribe_on_reconnect = False
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        self.options = Options(self.socket_type)
+        self._mailbox: deque = deque()
+        self._sig = Signaler()
+        self.options.fd = self._sig.fileno()
+        self.pipes: set = set()
+        # endpoint string -> list of owned objects (listeners, sessions, pipes)
+        self._endpoints: dict[str, list] = {}
+        self.closed = False
+        self._ctx_terminated = False
+        self._out_parts: list = []
+        self._in_msg: Any = None
+        self._in_idx = 0
+        self.rcvmore = False
+        self.monitor: Any = None  # set by the monitor machinery
+
+    # ================================================================
+    # Sink interface: called from any thread, runs here later.
+    # ================================================================
+    def _post(self, fn: Any, arg: Any) -> None:
+        self._mailbox.append((fn, arg))
+        self._sig.signal()
+
+    def read_activated(self, pipe: Any) -> None:
+        self._post(self._cmd_read_activated, pipe)
+
+    def write_activated(self, pipe: Any) -> None:
+        self._post(self._cmd_write_activated, pipe)
+
+    def pipe_terminated(self, pipe: Any) -> None:
+        self._post(self._cmd_pipe_terminated, pipe)
+
+    def attach_pipe(self, pipe: Any) -> None:
+        """A session finished a handshake (or an inproc peer bound)."""
+        self._post(self._cmd_attach, pipe)
+
+    def peer_ready(self, pipe: Any) -> None:
+        """A connect-side pipe's peer completed a handshake (metadata set)."""
+        self._post(self._cmd_peer_ready, pipe)
+
+    def pipe_hiccuped(self, pipe: Any) -> None:
+        """The connection under a pipe was re-established."""
+        self._post(self._cmd_hiccup, pipe)
+
+    def context_terminated(self) -> None:
+        self._post(self._cmd_ctx_term, None)
+
+    def call_soon(self, fn: Any, arg: Any = None) -> None:
+        """Run fn(arg) on this socket's thread at its next command pass."""
+        self._post(fn, arg)
+
+    # -- command handlers (socket thread) --------------------------------
+    def _cmd_read_activated(self, pipe: Any) -> None:
+        if pipe in self.pipes:
+            self._xread_activated(pipe)
+
+    def _cmd_write_activated(self, pipe: Any) -> None:
+        if pipe in self.pipes:
+            self._xwrite_activated(pipe)
+
+    def _cmd_attach(self, pipe: Any) -> None:
+        if self.closed:
+            pipe.terminate()
+            return
+        self.pipes.add(pipe)
+        if pipe.endpoint is not None:
+            self._endpoints.setdefault(pipe.endpoint, []).append(pipe)
+        self._xattach(pipe)
+
+    def _cmd_pipe_terminated(self, pipe: Any) -> None:
+        if pipe in self.pipes:
+            self._detach_pipe(pipe)
+
+    def _detach_pipe(self, pipe: Any) -> None:
+        """Forget a pipe everywhere and end our side of it."""
+        self.pipes.discard(pipe)
+        owners = self._endpoints.get(pipe.endpoint) if pipe.endpoint else None
+        if owners is not None and pipe in owners:
+            owners.remove(pipe)
+            if not owners:
+                del self._endpoints[pipe.endpoint]
+        self._xterminated(pipe)
+        # Our own end goes too, so nothing more is written into it.
+        pipe.terminate()
+
+    def _cmd_peer_ready(self, pipe: Any) -> None:
+        if pipe in self.pipes:
+            self._xpeer_ready(pipe)
+
+    def _cmd_hiccup(self, pipe: Any) -> None:
+        if pipe in self.pipes:
+            self._xhiccuped(pipe)
+
+    def _cmd_ctx_term(self, _: Any) -> None:
+        self._ctx_terminated = True
+
+    def process_commands(self) -> None:
+        mb = self._mailbox
+        while mb:
+            fn, arg = mb.popleft()
+            fn(arg)
+        if self._ctx_terminated:
+            raise ContextTerminated()
+
+    # ================================================================
+    # Pattern hooks (overridden by subclasses)
+    # ================================================================
+    def _xattach(self, pipe: Any) -> None:
+        raise NotImplementedError
+
+    def _xread_activated(self, pipe: Any) -> None:
+        pass
+
+    def _xwrite_activated(self, pipe: Any) -> None:
+        pass
+
+    def _xterminated(self, pipe: Any) -> None:
+        raise NotImplementedError
+
+    def _xhiccuped(self, pipe: Any) -> None:
+        pass
+
+    def _xpeer_ready(self, pipe: Any) -> None:
+        pass
+
+    def _xsend(self, msg: list) -> bool:
+        """Route one whole message; False if it would block."""
+        raise ZMQError(errno.ENOTSUP)
+
+    def _xsend_begin(self, frame: Any) -> bool:
+        """First frame of a multipart message: may it start now?"""
+        return self._xhas_out()
+
+    def _xrecv(self) -> Any:
+        """Next whole message (a list of frames) or None."""
+        raise ZMQError(errno.ENOTSUP)
+
+    def _xhas_in(self) -> bool:
+        return False
+
+    def _xhas_out(self) -> bool:
+        return False
+
+    def _xsetsockopt(self, option: int, value: Any) -> None:
+        """A validated option this pattern acts on at once."""
+
+    # ================================================================
+    # Sending
+    # ================================================================
+    def _check_usable(self) -> None:
+        if self.closed:
+            raise ZMQError(errno.ENOTSOCK)
+        if self._mailbox or self._ctx_terminated:
+            self.process_commands()
+
+    def send(self, frame: Any, flags: int = 0) -> None:
+        """Send one frame (already bytes-like) as libzmq's zmq_msg_send."""
+        if self.closed:
+            raise ZMQError(errno.ENOTSOCK)
+        if self._mailbox or self._ctx_terminated:
+            self.process_commands()
+        if flags & SNDMORE:
+            if not self._out_parts:
+                self._wait_until(self._xsend_begin, frame, flags, self.options.sndtimeo)
+            self._out_parts.append(frame)
+            return
+        if self._out_parts:
+            parts = self._out_parts
+            parts.append(frame)
+            self._out_parts = []
+        else:
+            parts = [frame]
+        if not self._xsend(parts):
+            self._wait_until(self._xsend, parts, flags, self.options.sndtimeo)
+
+    def send_parts(self, parts: list, flags: int = 0) -> None:
+        """Send a whole multipart message in one call (send_multipart)."""
+        if self.closed:
+            raise ZMQError(errno.ENOTSOCK)
+        if self._mailbox or self._ctx_terminated:
+            self.process_commands()
+        if self._out_parts:  # finish what frame-by-frame sends began
+            parts = self._out_parts + parts
+            self._out_parts = []
+        elif len(parts) > 1:
+            self._wait_until(self._xsend_begin, parts[0], flags, self.options.sndtimeo)
+        if not self._xsend(parts):
+            self._wait_until(self._xsend, parts, flags, self.options.sndtimeo)
+
+    def _wait_until(self, attempt: Any, arg: Any, flags: int, timeout_ms: int) -> None:
+        """Retry attempt(arg) until it returns True, blocking per flags."""
+        if flags & DONTWAIT or timeout_ms == 0:
+            if attempt(arg):
+                return
+            raise Again()
+        deadline = None if timeout_ms < 0 else _monotonic() + timeout_ms / 1000.0
+        sig = self._sig
+        while True:
+            sig.reset()
+            self.process_commands()
+            if attempt(arg):
+                return
+            if deadline is None:
+                sig.wait(None)
+            else:
+                left = deadline - _monotonic()
+                if left <= 0 or not sig.wait(left):
+                    self.process_commands()
+                    if attempt(arg):
+                        return
+                    raise Again()
+            if self.closed:
+                raise ZMQError(errno.ENOTSOCK)
+
+    # ================================================================
+    # Receiving
+    # ================================================================
+    def recv(self, flags: int = 0) -> Any:
+        """Receive one frame; `rcvmore` tells whether more follow."""
+        msg = self._in_msg
+        if msg is not None:
+            i = self._in_idx
+            frame = msg[i]
+            i += 1
+            if i < len(msg):
+                self._in_idx = i
+            else:
+                self._in_msg = None
+                self.rcvmore = False
+            return frame
+        msg = self.recv_parts(flags)
+        if len(msg) == 1:
+            return msg[0]
+        self._in_msg = msg
+        self._in_idx = 1
+        self.rcvmore = True
+        return msg[0]
+
+    def recv_parts(self, flags: int = 0) -> list:
+        """Receive the rest of the current message, or a whole new one."""
+        if self.closed:
+            raise ZMQError(errno.ENOTSOCK)
+        msg = self._in_msg
+        if msg is not None:
+            self._in_msg = None
+            self.rcvmore = False
+            return msg[self._in_idx:]
+        if self._mailbox or self._ctx_terminated:
+            self.process_commands()
+        msg = self._xrecv()
+        if msg is None:
+            msg = self._recv_blocking(flags)
+        self.rcvmore = False
+        return msg
+
+    def _recv_blocking(self, flags: int) -> list:
+        timeout_ms = self.options.rcvtimeo
+        if flags & DONTWAIT or timeout_ms == 0:
+            raise Again()
+        deadline = None if timeout_ms < 0 else _monotonic() + timeout_ms / 1000.0
+        sig = self._sig
+        while True:
+            sig.reset()
+            self.process_commands()
+            msg = self._xrecv()
+            if msg is not None:
+                return msg
+            if deadline is None:
+                sig.wait(None)
+            else:
+                left = deadline - _monotonic()
+                if left <= 0 or not sig.wait(left):
+                    self.process_commands()
+                    msg = self._xrecv()
+                    if msg is not None:
+                        return msg
+                    raise Again()
+            if self.closed:
+                raise ZMQError(errno.ENOTSOCK)
+
+    # ================================================================
+    # Readiness (EVENTS, poll)
+    # ================================================================
+    def events(self) -> int:
+        if self.closed:
+            raise ZMQError(errno.ENOTSOCK)
+        self._sig.reset()
+        self.process_commands()
+        ev = 0
+        if self._in_msg is not None or self._xhas_in():
+            ev |= POLLIN
+        if self._xhas_out():
+            ev |= POLLOUT
+        return ev
+
+    def fileno(self) -> int:
+        return self._sig.fileno()
+
+    # ================================================================
+    # Options
+    # ================================================================
+    def setsockopt(self, option: int, value: Any) -> None:
+        if self.closed:
+            raise ZMQError(errno.ENOTSOCK)
+        if self._mailbox:
+            self._mailbox_quietly()
+        if option == HWM_OPTION:
+            self.setsockopt(O.SNDHWM, value)
+            self.setsockopt(O.RCVHWM, value)
+            return
+        spec = spec_for(option, self.socket_type, write=True)
+        value = coerce(spec, value)
+        if spec.default is not None:
+            setattr(self.options, spec.attr, value)
+        if option in (O.SNDHWM, O.RCVHWM):
+            self._apply_hwm()
+        self._xsetsockopt(option, value)
+
+    def getsockopt(self, option: int) -> Any:
+        if self.closed:
+            raise ZMQError(errno.ENOTSOCK)
+        if option == O.EVENTS:
+            return self.events()
+        if option == O.RCVMORE:
+            return int(self.rcvmore)
+        if option == HWM_OPTION:
+            return self.options.sndhwm
+        spec = spec_for(option, self.socket_type, write=False)
+        return getattr(self.options, spec.attr)
+
+    def _mailbox_quietly(self) -> None:
+        try:
+            self.process_commands()
+        except ContextTerminated:
+            pass
+
+    def _apply_hwm(self) -> None:
+        """libzmq 4.2+ applies new HWMs to existing pipes too."""
+        for pipe in self.pipes:
+            pipe.outbox.set_hwm(self.options.sndhwm)
+            pipe.inbox.set_hwm(self.options.rcvhwm)
+
+    # ================================================================
+    # Endpoints
+    # ================================================================
+    def bind(self, endpoint: str) -> None:
+        self._check_usable()
+        from ..transport import bind_endpoint
+        resolved, owner = bind_endpoint(self, endpoint)
+        self._endpoints.setdefault(resolved, []).append(owner)
+        self.options.last_endpoint = resolved.encode()
+
+    def connect(self, endpoint: str) -> None:
+        self._check_usable()
+        from ..transport import connect_endpoint, is_single_connect
+        if is_single_connect(self) and endpoint in self._endpoints:
+            return  # libzmq: a second connect to the same peer is a no-op
+        resolved, owner = connect_endpoint(self, endpoint)
+        if owner is not None:
+            self._endpoints.setdefault(resolved, []).append(owner)
+        self.options.last_endpoint = resolved.encode()
+
+    def unbind(self, endpoint: str) -> None:
+        self._check_usable()
+        self._drop_endpoint(endpoint, want_listener=True)
+
+    def disconnect(self, endpoint: str) -> None:
+        self._check_usable()
+        self._drop_endpoint(endpoint, want_listener=False)
+
+    def _drop_endpoint(self, endpoint: str, want_listener: bool) -> None:
+        from ..transport import normalize_endpoint
+        key = normalize_endpoint(endpoint)
+        owners = self._endpoints.get(key)
+        if owners is None and key != endpoint:
+            owners = self._endpoints.get(endpoint)
+            key = endpoint
+        if not owners:
+            raise ZMQError(errno.ENOENT)
+        matching = [o for o in owners if getattr(o, "is_listener", False) == want_listener
+                    or (not want_listener and o.__class__.__name__ == "Pipe")]
+        if not matching:
+            raise ZMQError(errno.ENOENT)
+        for o in matching:
+            if o in owners:
+                owners.remove(o)
+            if o.__class__.__name__ == "Pipe":
+                if o in self.pipes:
+                    self._detach_pipe(o)
+            else:
+                o.terminate()
+        if not owners and key in self._endpoints:
+            del self._endpoints[key]
+
+    def endpoint_owner_gone(self, endpoint: str, owner: Any) -> None:
+        """A listener or session ended by itself (socket thread)."""
+        owners = self._endpoints.get(endpoint)
+        if owners and owner in owners:
+            owners.remove(owner)
+            if not owners:
+                del self._endpoints[endpoint]
+
+    # ================================================================
+    # Close
+    # ================================================================
+    def close(self, linger: int | None = None) -> None:
+        if self.closed:
+            return
+        if linger is not None:
+            self.options.linger = linger
+        try:
+            self.process_commands()
+        except ContextTerminated:
+            pass
+        self.closed = True
+        for owners in list(self._endpoints.values()):
+            for o in list(owners):
+                if o.__class__.__name__ != "Pipe":
+                    o.terminate()
+        self._endpoints.clear()
+        for pipe in list(self.pipes):
+            self._close_pipe(pipe)
+        self.pipes.clear()
+        if self.monitor is not None:
+            self.monitor.stop()
+        self.ctx._socket_closed(self)
+        self._sig.close()
+
+    def _close_pipe(self, pipe: Any) -> None:
+        """Hand the pipe's queued output to its peer under LINGER rules."""
+        if self.options.linger == 0:
+            pipe.drop_outbound()
+        pipe.terminate()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<purezmq {self.zmtp_name} socket {state}>"

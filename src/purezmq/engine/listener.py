@@ -1,0 +1,96 @@
+"""Listeners: accept connections on a bound endpoint, one session each.
+
+Owns the listening OS socket (made and bound by the transport module in
+the application thread, so bind errors are synchronous) and the sessions
+it accepted: unbinding or closing the socket ends them too, as libzmq's
+ownership tree does.  Runs on the I/O thread after `start()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..constants import Event
+from .session import AcceptedSession
+
+_ACCEPTS_PER_WAKEUP = 64
+
+
+class Listener:
+    is_listener = True
+
+    def __init__(self, io: Any, socket: Any, transport: Any, sock: Any,
+                 endpoint: str, cleanup: Any = None) -> None:
+        self.io = io
+        self.socket = socket
+        self.transport = transport
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.endpoint = endpoint
+        self.options = socket.options.copy()
+        self._cleanup = cleanup
+        self._sessions: set = set()
+        self._closed = False
+        socket.ctx._io_object_started()
+
+    def start(self) -> None:
+        self.io.post(self._register)
+
+    def _register(self) -> None:
+        if not self._closed:
+            self.io.add_handler(self.fd, self, read=True)
+            self._event(Event.LISTENING, self.fd)
+
+    def _event(self, event: int, value: Any) -> None:
+        mon = self.socket.monitor
+        if mon is not None:
+            mon.emit(event, value, self.endpoint)
+
+    def on_readable(self) -> None:
+        for _ in range(_ACCEPTS_PER_WAKEUP):
+            try:
+                conn, _addr = self.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:
+                self._event(Event.ACCEPT_FAILED, e.errno or 0)
+                return
+            if self._closed:
+                conn.close()
+                return
+            try:
+                conn.setblocking(False)
+                self.transport.tune_connected(conn, self.options)
+            except OSError:
+                conn.close()
+                continue
+            self._event(Event.ACCEPTED, conn.fileno())
+            session = AcceptedSession(self.io, self.socket, self.options, self.endpoint, self)
+            self._sessions.add(session)
+            session.start(conn)
+
+    def on_writable(self) -> None:
+        pass
+
+    def session_finished(self, session: Any) -> None:
+        self._sessions.discard(session)
+
+    def terminate(self) -> None:
+        """Stop listening and end every accepted connection (any thread)."""
+        self.io.post(self._close)
+
+    def _close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.io.remove_handler(self.fd)
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        if self._cleanup is not None:
+            self._cleanup()
+        self._event(Event.CLOSED, self.fd)
+        for session in list(self._sessions):
+            session._begin_termination()
+        self.socket.ctx._io_object_done()

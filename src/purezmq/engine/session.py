@@ -1,0 +1,344 @@
+"""Sessions: the I/O-thread owner of one pipe end and the engine under it.
+
+A session stands between a socket's pipe and a byte-moving engine.  It
+outlives engines: a connecting session keeps its pipe across reconnects
+(messages sent while the peer is away wait in the pipe, libzmq's default),
+re-dials with RECONNECT_IVL backing off to RECONNECT_IVL_MAX, and tells
+SUB/XSUB sockets to resend subscriptions after a reconnect.  An accepted
+session creates its pipe only when the handshake completes (a bound socket
+gets queues as peers arrive) and ends with its connection.
+
+On close or disconnect a session lingers: it keeps delivering what the
+pipe holds for up to LINGER ms (forever with -1, not at all with 0).
+
+Everything here runs on the I/O thread, except the sink methods the pipe
+calls, which post to it.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from ..constants import Event, SocketType
+from ..pipe import pipe_pair
+from .stream_engine import StreamEngine
+
+
+class Session:
+    is_listener = False
+
+    def __init__(self, io: Any, socket: Any, options: Any, endpoint: str) -> None:
+        self.io = io
+        self.socket = socket
+        self.options = options  # a snapshot taken at bind/connect time
+        self.endpoint = endpoint
+        self.pipe: Any = None
+        self.engine: Any = None
+        self.terminating = False
+        self.finished = False
+        self._linger_timer: Any = None
+        socket.ctx._io_object_started()
+
+    # -- sink interface (any thread) ---------------------------------------
+    def read_activated(self, pipe: Any) -> None:
+        self.io.post(self._on_out_ready)
+
+    def write_activated(self, pipe: Any) -> None:
+        self.io.post(self._on_in_ready)
+
+    def pipe_terminated(self, pipe: Any) -> None:
+        self.io.post(self._begin_termination)
+
+    def terminate(self) -> None:
+        """The socket asks us to end (disconnect, unbind, close)."""
+        self.io.post(self._begin_termination)
+
+    # -- pipe ------------------------------------------------------------------
+    def _make_pipe(self) -> Any:
+        """A pipe pair with our end kept and the socket's end returned."""
+        opts = self.options
+        sock_end, our_end = pipe_pair(opts.sndhwm, opts.rcvhwm)
+        sock_end.sink = self.socket
+        our_end.sink = self
+        sock_end.endpoint = self.endpoint
+        self.pipe = our_end
+        return sock_end
+
+    def _on_out_ready(self) -> None:
+        if self.engine is not None:
+            self.engine.out_ready()
+        elif self.terminating:
+            self._check_drained()
+
+    def _on_in_ready(self) -> None:
+        if self.engine is not None:
+            self.engine.in_ready()
+
+    # -- engine callbacks ------------------------------------------------------
+    def engine_ready(self, engine: StreamEngine, metadata: dict) -> Any:
+        """Handshake done: return the pipe end the engine should use."""
+        raise NotImplementedError
+
+    def engine_flushed(self, engine: StreamEngine) -> None:
+        if self.terminating:
+            self._check_drained()
+
+    def engine_error(self, engine: StreamEngine, reason: str, protocol: bool) -> None:
+        raise NotImplementedError
+
+    def _start_engine(self, sock: Any) -> None:
+        engine = StreamEngine(self.io, sock, self, self.options, self.socket.zmtp_name)
+        self.engine = engine
+        engine.start(self.options.handshake_ivl)
+
+    def _socket_metadata(self, engine: StreamEngine, metadata: dict) -> dict:
+        meta = dict(metadata)
+        if engine.peer_address:
+            meta.setdefault("Peer-Address", engine.peer_address.encode())
+        return meta
+
+    def monitor_event(self, event: int, value: Any) -> None:
+        mon = self.socket.monitor
+        if mon is not None:
+            mon.emit(event, value, self.endpoint)
+
+    # -- termination -----------------------------------------------------------
+    def _begin_termination(self) -> None:
+        if self.terminating or self.finished:
+            return
+        self.terminating = True
+        linger = self.socket.options.linger
+        if linger == 0 or self.pipe is None:
+            self._finish()
+            return
+        if linger > 0:
+            self._linger_timer = self.io.call_later(linger / 1000.0, self._finish)
+        self._check_drained()
+
+    def _check_drained(self) -> None:
+        pipe = self.pipe
+        engine = self.engine
+        if pipe is not None and pipe.has_input():
+            if engine is not None and engine.ready:
+                return  # still delivering
+            if not self._can_wait_for_peer():
+                self._finish()
+            return
+        if engine is not None and engine.has_pending_output():
+            return
+        self._finish()
+
+    def _can_wait_for_peer(self) -> bool:
+        return False
+
+    def _finish(self) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        self.terminating = True
+        if self._linger_timer is not None:
+            self._linger_timer.cancel()
+        self._stop_connecting()
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None
+        if self.pipe is not None:
+            self.pipe.terminate()
+        self._finished()
+        self.socket.ctx._io_object_done()
+
+    def _stop_connecting(self) -> None:
+        pass
+
+    def _finished(self) -> None:
+        pass
+
+
+class AcceptedSession(Session):
+    """A connection a listener accepted: one engine, then gone."""
+
+    def __init__(self, io: Any, socket: Any, options: Any, endpoint: str, listener: Any) -> None:
+        super().__init__(io, socket, options, endpoint)
+        self.listener = listener
+
+    def start(self, sock: Any) -> None:
+        self._start_engine(sock)
+
+    def engine_ready(self, engine: StreamEngine, metadata: dict) -> Any:
+        if self.terminating:
+            return None
+        sock_end = self._make_pipe()
+        sock_end.metadata = self._socket_metadata(engine, metadata)
+        self.pipe.metadata = sock_end.metadata
+        self.socket.attach_pipe(sock_end)
+        self.monitor_event(Event.HANDSHAKE_SUCCEEDED, engine.fd)
+        return self.pipe
+
+    def engine_error(self, engine: StreamEngine, reason: str, protocol: bool) -> None:
+        self.engine = None
+        if protocol and not engine.ready:
+            self.monitor_event(Event.HANDSHAKE_FAILED_PROTOCOL, 0)
+        self.monitor_event(Event.DISCONNECTED, engine.fd)
+        self._finish()
+
+    def _finished(self) -> None:
+        self.listener.session_finished(self)
+
+
+class ConnectSession(Session):
+    """One connect() target: dials, reconnects, keeps its pipe meanwhile."""
+
+    def __init__(self, io: Any, socket: Any, options: Any, endpoint: str,
+                 transport: Any, address: str) -> None:
+        super().__init__(io, socket, options, endpoint)
+        self.transport = transport
+        self.address = address
+        self._dialing: Any = None
+        self._retry_timer: Any = None
+        self._connect_timer: Any = None
+        self._ivl = options.reconnect_ivl
+        self._handshakes = 0
+        self._resubscribes = socket.resubscribe_on_reconnect
+
+    def attach_now(self) -> Any:
+        """Create the pipe at connect() time (not IMMEDIATE): the socket end."""
+        sock_end = self._make_pipe()
+        sock_end.locally_initiated = True
+        sock_end.connect_routing_id = self.options.connect_routing_id
+        return sock_end
+
+    def start(self) -> None:
+        self.io.post(self._dial)
+
+    # -- dialling ------------------------------------------------------------
+    def _dial(self) -> None:
+        self._retry_timer = None
+        if self.finished:
+            return
+        try:
+            sock, done = self.transport.dial(self.address, self.options)
+        except Exception:
+            self._schedule_retry()
+            return
+        if done:
+            self._connected(sock)
+            return
+        self._dialing = sock
+        self.io.add_handler(sock.fileno(), self, read=False, write=True)
+        self.monitor_event(Event.CONNECT_DELAYED, 0)
+        if self.options.connect_timeout > 0:
+            self._connect_timer = self.io.call_later(
+                self.options.connect_timeout / 1000.0, self._connect_timed_out)
+
+    def on_writable(self) -> None:
+        sock = self._dialing
+        if sock is None:
+            return
+        self._dialing = None
+        self.io.remove_handler(sock.fileno())
+        if self._connect_timer is not None:
+            self._connect_timer.cancel()
+            self._connect_timer = None
+        import socket as _s
+        try:
+            err = sock.getsockopt(_s.SOL_SOCKET, _s.SO_ERROR)
+        except OSError as e:
+            err = e.errno or 1
+        if err:
+            sock.close()
+            self._schedule_retry()
+            return
+        self._connected(sock)
+
+    on_readable = on_writable  # a failed connect reports as an error event
+
+    def _connect_timed_out(self) -> None:
+        self._connect_timer = None
+        sock = self._dialing
+        if sock is not None:
+            self._dialing = None
+            self.io.remove_handler(sock.fileno())
+            sock.close()
+            self._schedule_retry()
+
+    def _connected(self, sock: Any) -> None:
+        try:
+            self.transport.tune_connected(sock, self.options)
+        except OSError:
+            pass
+        self.monitor_event(Event.CONNECTED, sock.fileno())
+        self._start_engine(sock)
+
+    def _schedule_retry(self) -> None:
+        if self.finished:
+            return
+        if self.terminating and not self._can_wait_for_peer():
+            self._finish()
+            return
+        base = self.options.reconnect_ivl
+        if base < 0:
+            return  # reconnection disabled: stay idle until closed
+        delay = self._ivl + (random.randrange(base) if base > 0 else 0)
+        ivl_max = self.options.reconnect_ivl_max
+        if ivl_max > base:
+            self._ivl = min(self._ivl * 2, ivl_max) if self._ivl else ivl_max
+        self.monitor_event(Event.CONNECT_RETRIED, delay)
+        self._retry_timer = self.io.call_later(delay / 1000.0, self._dial)
+
+    def _stop_connecting(self) -> None:
+        if self._retry_timer is not None:
+            self._retry_timer.cancel()
+            self._retry_timer = None
+        if self._connect_timer is not None:
+            self._connect_timer.cancel()
+            self._connect_timer = None
+        if self._dialing is not None:
+            self.io.remove_handler(self._dialing.fileno())
+            self._dialing.close()
+            self._dialing = None
+
+    def _can_wait_for_peer(self) -> bool:
+        # libzmq: with LINGER -1 or time left, pending messages wait for a peer.
+        return self.socket.options.linger != 0
+
+    # -- engine callbacks ----------------------------------------------------
+    def engine_ready(self, engine: StreamEngine, metadata: dict) -> Any:
+        self._ivl = self.options.reconnect_ivl  # success resets the back-off
+        self._handshakes += 1
+        if self.pipe is None:
+            if self.terminating:
+                return None
+            sock_end = self._make_pipe()  # IMMEDIATE: the pipe exists from now on
+            sock_end.locally_initiated = True
+            sock_end.connect_routing_id = self.options.connect_routing_id
+            sock_end.metadata = self._socket_metadata(engine, metadata)
+            self.pipe.metadata = sock_end.metadata
+            self.socket.attach_pipe(sock_end)
+        else:
+            self.pipe.peer.metadata = self._socket_metadata(engine, metadata)
+            self.pipe.metadata = self.pipe.peer.metadata
+            self.socket.peer_ready(self.pipe.peer)
+        self.monitor_event(Event.HANDSHAKE_SUCCEEDED, engine.fd)
+        return self.pipe
+
+    def engine_error(self, engine: StreamEngine, reason: str, protocol: bool) -> None:
+        self.engine = None
+        if protocol and not engine.ready:
+            self.monitor_event(Event.HANDSHAKE_FAILED_PROTOCOL, 0)
+        self.monitor_event(Event.DISCONNECTED, engine.fd)
+        if self.finished:
+            return
+        pipe = self.pipe
+        if pipe is not None:
+            if self.options.immediate:
+                # Without a live peer an IMMEDIATE socket has no queue at all.
+                self.pipe = None
+                pipe.terminate()
+            elif self._resubscribes and engine.ready:
+                pipe.inbox.dq.clear()  # libzmq's hiccup: stale output is dropped
+                self.socket.pipe_hiccuped(pipe.peer)
+        if self.terminating and (self.pipe is None or not self.pipe.has_input()):
+            self._finish()
+            return
+        self._schedule_retry()

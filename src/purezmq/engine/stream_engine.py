@@ -1,0 +1,270 @@
+"""The stream engine: one ZMTP connection over one connected OS socket.
+
+Owns the OS socket of an established connection and the sans-I/O codec
+(`purezmq.zmtp.Connection`) that speaks over it.  It moves bytes: reads
+everything the kernel has, feeds the codec, pushes whole messages into
+the session's pipe; pulls messages from the pipe in batches, encodes them
+and writes them with as few syscalls as it can.  It stops reading while
+the inbound pipe is at its high-water mark (TCP pushes back on the peer)
+and stops pulling while the kernel's send buffer is full.
+
+Runs on the I/O thread only.  The session owns its lifetime: it creates
+the engine, learns about the handshake (`engine_ready`) and failures
+(`engine_error`), and asks it to close.  Timers (handshake timeout) come
+from the reactor; the codec never sees a clock.
+"""
+
+from __future__ import annotations
+
+import socket as _socket
+from typing import Any
+
+from ..pipe import Subscription
+from ..zmtp import Connection, ProtocolError
+from ..zmtp.events import Cancel, HandshakeComplete, PeerError, Subscribe
+
+_RECV_SIZE = 256 * 1024
+# Pull at most this many messages before writing: bounds latency and memory.
+_PULL_BATCH = 512
+# Below this many queued bytes one join + send beats a scatter/gather write.
+_JOIN_LIMIT = 64 * 1024
+_IOV_MAX = 1024
+
+
+class StreamEngine:
+    __slots__ = (
+        "io", "sock", "fd", "session", "codec", "pipe", "ready", "closed",
+        "_out", "_write_blocked", "_stash", "_read_paused", "_hs_timer",
+        "peer_address",
+    )
+
+    def __init__(self, io: Any, sock: _socket.socket, session: Any, options: Any,
+                 socket_name: str) -> None:
+        self.io = io
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.session = session
+        self.codec = Connection(
+            socket_name,
+            identity=options.routing_id,
+            max_message_size=options.maxmsgsize,
+        )
+        self.pipe: Any = None
+        self.ready = False
+        self.closed = False
+        self._out: list = []
+        self._write_blocked = False
+        self._stash: list | None = None  # events waiting for pipe room
+        self._read_paused = False
+        self._hs_timer: Any = None
+        try:
+            peer = sock.getpeername()
+            self.peer_address = peer[0] if isinstance(peer, tuple) else ""
+        except OSError:
+            self.peer_address = ""
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self, handshake_ivl_ms: int) -> None:
+        self.io.add_handler(self.fd, self, read=True)
+        if handshake_ivl_ms > 0:
+            self._hs_timer = self.io.call_later(handshake_ivl_ms / 1000.0, self._handshake_timeout)
+        self._queue_codec_output()
+        self._write()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self._hs_timer is not None:
+            self._hs_timer.cancel()
+        self.io.remove_handler(self.fd)
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def _fail(self, reason: str, protocol: bool = False) -> None:
+        if self.closed:
+            return
+        self.close()
+        self.session.engine_error(self, reason, protocol)
+
+    def _handshake_timeout(self) -> None:
+        self._hs_timer = None
+        if not self.ready:
+            self._fail("handshake timed out", protocol=True)
+
+    def has_pending_output(self) -> bool:
+        return bool(self._out)
+
+    # -- input ---------------------------------------------------------------
+    def on_readable(self) -> None:
+        if self.closed or self._read_paused:
+            return
+        try:
+            data = self.sock.recv(_RECV_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as e:
+            self._fail(f"recv failed: {e}")
+            return
+        if not data:
+            self._fail("connection closed by peer")
+            return
+        try:
+            events = self.codec.receive_data(data)
+        except ProtocolError as e:
+            self._queue_codec_output()  # an ERROR command, if the codec queued one
+            self._write()
+            self._fail(f"protocol error: {e}", protocol=True)
+            return
+        if events:
+            self._deliver(events)
+        if not self.closed:
+            self._queue_codec_output()
+            if self._out and not self._write_blocked:
+                self._write()
+
+    def _deliver(self, events: list) -> None:
+        pipe = self.pipe
+        for i, ev in enumerate(events):
+            if ev.__class__ is list:
+                if pipe.write(ev):
+                    continue
+                self._pause_reading(events[i:])
+                return
+            if ev.__class__ is HandshakeComplete:
+                self._handshake_complete(ev)
+                if self.closed:
+                    return
+                pipe = self.pipe
+            elif ev.__class__ is Subscribe or ev.__class__ is Cancel:
+                msg = [(b"\x01" if ev.__class__ is Subscribe else b"\x00") + ev.topic]
+                if not pipe.write(msg):
+                    self._pause_reading([msg, *events[i + 1:]])
+                    return
+            elif ev.__class__ is PeerError:
+                self._fail(f"peer sent ERROR: {ev.reason!r}", protocol=True)
+                return
+            # Ping is answered inside the codec; Pong needs nothing yet.
+
+    def _pause_reading(self, rest: list) -> None:
+        """The pipe is at its HWM: hold what we decoded and stop reading."""
+        self._stash = rest
+        self._read_paused = True
+        self.io.set_readable_interest(self.fd, False)
+
+    def in_ready(self) -> None:
+        """The pipe has room again (session relays the pipe's wake-up)."""
+        if self.closed or self._stash is None:
+            return
+        rest, self._stash = self._stash, None
+        self._read_paused = False
+        self._deliver(rest)
+        if not self._read_paused and not self.closed:
+            self.io.set_readable_interest(self.fd, True)
+
+    def _handshake_complete(self, ev: HandshakeComplete) -> None:
+        if self._hs_timer is not None:
+            self._hs_timer.cancel()
+            self._hs_timer = None
+        self.ready = True
+        self.pipe = self.session.engine_ready(self, ev.peer_metadata)
+        if self.pipe is None:
+            self._fail("session refused the connection")
+            return
+        self._pull()
+
+    # -- output --------------------------------------------------------------
+    def out_ready(self) -> None:
+        """The pipe has messages for us (session relays the pipe's wake-up)."""
+        if self.ready and not self.closed and not self._write_blocked:
+            self._pull()
+
+    def _pull(self) -> None:
+        pipe = self.pipe
+        codec = self.codec
+        send = codec.send_message
+        while not self.closed:
+            n = 0
+            while n < _PULL_BATCH:
+                msg = pipe.read()
+                if msg is None:
+                    break
+                n += 1
+                if msg.__class__ is list:
+                    send(msg)
+                elif msg.__class__ is Subscription:
+                    first = msg[0]
+                    if first[:1] == b"\x01":
+                        codec.send_subscribe(first[1:])
+                    else:
+                        codec.send_cancel(first[1:])
+                else:
+                    send(list(msg))
+            self._queue_codec_output()
+            if not self._write() or n < _PULL_BATCH:
+                break
+        self.session.engine_flushed(self)
+
+    def _queue_codec_output(self) -> None:
+        chunks = self.codec.data_to_send()
+        if chunks:
+            if self._out:
+                self._out.extend(chunks)
+            else:
+                self._out = chunks
+
+    def on_writable(self) -> None:
+        if self.closed:
+            return
+        if self._write():
+            self._write_blocked = False
+            self.io.set_writable_interest(self.fd, False)
+            if self.ready:
+                self._pull()
+
+    def _write(self) -> bool:
+        """Write queued bytes; True if all went out."""
+        out = self._out
+        sock = self.sock
+        try:
+            while out:
+                if len(out) == 1:
+                    data = out[0]
+                    n = sock.send(data)
+                    if n < len(data):
+                        out[0] = memoryview(data)[n:]
+                        return self._blocked()
+                    out.clear()
+                    break
+                total = sum(map(len, out))
+                if total <= _JOIN_LIMIT:
+                    out[:] = [b"".join(out)]
+                    continue
+                batch = out[:_IOV_MAX]
+                n = sock.sendmsg(batch)
+                done = 0
+                for chunk in batch:
+                    size = len(chunk)
+                    if n < size:
+                        break
+                    n -= size
+                    done += 1
+                del out[:done]
+                if n:
+                    out[0] = memoryview(out[0])[n:]
+                if done < len(batch):
+                    return self._blocked()
+        except (BlockingIOError, InterruptedError):
+            return self._blocked()
+        except OSError as e:
+            self._fail(f"send failed: {e}")
+            return False
+        return True
+
+    def _blocked(self) -> bool:
+        if not self._write_blocked:
+            self._write_blocked = True
+            self.io.set_writable_interest(self.fd, True)
+        return False

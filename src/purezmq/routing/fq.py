@@ -1,0 +1,81 @@
+"""Fair queue: read whole messages round-robin from the readable pipes.
+
+libzmq's fq_t (used by PULL, SUB, DEALER, ROUTER, REP...).  A pipe that
+runs dry leaves the rotation; the pipe's own wake-up puts it back.  After
+a read, `last` names the pipe the message came from (ROUTER and REP need
+it to address the reply).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .array import ActiveArray
+
+
+class FairQueue:
+    __slots__ = ("_arr", "_current", "last")
+
+    def __init__(self) -> None:
+        self._arr = ActiveArray()
+        self._current = 0
+        self.last: Any = None
+
+    def attach(self, pipe: Any) -> None:
+        self._arr.add(pipe, active=True)
+
+    def activated(self, pipe: Any) -> None:
+        self._arr.activate(pipe)
+
+    def terminated(self, pipe: Any) -> None:
+        arr = self._arr
+        arr.remove(pipe)
+        if self._current >= arr.active:
+            self._current = 0
+
+    def terminated_when_drained(self, pipe: Any) -> None:
+        """The peer left: keep reading what it sent, then forget the pipe."""
+        if not pipe.has_input():
+            self.terminated(pipe)
+
+    def _park(self, pipe: Any) -> None:
+        arr = self._arr
+        if pipe.peer_gone:
+            arr.remove(pipe)
+        else:
+            arr.deactivate(pipe)
+        if self._current >= arr.active:
+            self._current = 0
+
+    def recv(self) -> Any:
+        arr = self._arr
+        items = arr.items
+        while arr.active:
+            cur = self._current
+            pipe = items[cur]
+            msg = pipe.read()
+            if msg is not None:
+                self.last = pipe
+                cur += 1
+                self._current = cur if cur < arr.active else 0
+                return msg
+            self._park(pipe)
+        return None
+
+    def has_in(self) -> bool:
+        arr = self._arr
+        items = arr.items
+        while arr.active:
+            pipe = items[self._current]
+            if pipe.has_input():
+                return True
+            # read() parks the pipe properly (it sets the sleep flag).
+            msg = pipe.read()
+            if msg is not None:
+                pipe.unread(msg)
+                return True
+            self._park(pipe)
+        return False
+
+    def __len__(self) -> int:
+        return len(self._arr)

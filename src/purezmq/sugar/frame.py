@@ -1,0 +1,121 @@
+"""Frame (alias Message) and MessageTracker, shaped like pyzmq's.
+
+A Frame wraps one message part: its bytes, a memoryview of them, whether
+more parts follow, and the properties of the connection it came from
+(`get("Socket-Type")`, `get("Peer-Address")`, ...).  purezmq frames are
+immutable bytes underneath, so a tracker is done as soon as the library
+no longer needs the buffer it was given.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..constants import MORE, SHARED, SRCFD
+from ..error import NotDone, ZMQError
+
+_PROPERTY_ALIASES = {"identity": "Identity", "routing-id": "Identity"}
+
+
+class MessageTracker:
+    """Tells when purezmq is done with the buffers of a sent message."""
+
+    def __init__(self, *towatch: Any) -> None:
+        self._done = True
+        self.peers: set = set()
+        for obj in towatch:
+            if isinstance(obj, MessageTracker):
+                self.peers.add(obj)
+
+    @property
+    def done(self) -> bool:
+        return self._done and all(p.done for p in self.peers)
+
+    def wait(self, timeout: float | int = -1) -> None:
+        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+        while not self.done:
+            if deadline is not None and time.monotonic() > deadline:
+                raise NotDone()
+            time.sleep(0.001)
+
+
+class Frame:
+    """One message part (pyzmq's zmq.Frame)."""
+
+    more = False
+    tracker: MessageTracker | None = None
+
+    def __init__(self, data: Any = None, track: bool = False, copy: bool | None = None,
+                 copy_threshold: int | None = None, **kwargs: Any) -> None:
+        if data is None:
+            data = b""
+        if isinstance(data, str):
+            raise TypeError("Str objects not allowed. Only: bytes, buffer interfaces.")
+        if isinstance(data, Frame):
+            data = data.bytes
+        if type(data) is not bytes:
+            view = memoryview(data)
+            data = view.tobytes() if (copy is None or copy or view.itemsize != 1
+                                      or not view.c_contiguous) else view
+        self._data = data
+        self._props: dict = {}
+        self.more = False
+        self.tracker = MessageTracker() if track else None
+        self.routing_id = None
+        self.group = None
+
+    @property
+    def bytes(self) -> bytes:
+        d = self._data
+        return d if type(d) is bytes else bytes(d)
+
+    @property
+    def buffer(self) -> memoryview:
+        return memoryview(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __bytes__(self) -> bytes:
+        return self.bytes
+
+    def __buffer__(self, flags: int) -> memoryview:  # PEP 688 (3.12+)
+        return memoryview(self._data)
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, Frame):
+            return self.bytes == other.bytes
+        try:
+            return self.bytes == bytes(other)
+        except TypeError:
+            return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<purezmq.Frame({self.bytes[:32]!r}{'...' if len(self) > 32 else ''})>"
+
+    def get(self, option: Any) -> Any:
+        if isinstance(option, str):
+            key = _PROPERTY_ALIASES.get(option.lower(), option)
+            for name, value in self._props.items():
+                if name.lower() == key.lower():
+                    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+            raise ZMQError(22)  # EINVAL: no such property, as libzmq
+        if option == MORE:
+            return int(self.more)
+        if option == SHARED:
+            return 0
+        if option == SRCFD:
+            return -1
+        raise ZMQError(22)
+
+    def set(self, option: int, value: Any) -> None:
+        raise ZMQError(22)
+
+    def _set_props(self, props: dict) -> None:
+        self._props = props
+
+
+Message = Frame

@@ -1,0 +1,349 @@
+"""The public Socket: pyzmq's zmq.Socket over purezmq's socket core.
+
+Owns the Python-facing surface only: argument types and the TypeErrors
+pyzmq raises, copy/track/Frame handling, attribute-style options
+(`sock.linger = 0`), string/JSON/pickle helpers, bind_to_random_port,
+context managers.  Everything with semantics is delegated to the core
+socket (`purezmq.core.socket.SocketBase` and its pattern subclasses).
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import pickle
+import random
+from typing import Any, Callable, Sequence
+
+from ..constants import (
+    DONTWAIT, POLLIN, RCVMORE, SNDMORE, SocketOption, SocketType,
+)
+from ..constants import OPTION_TYPES
+from ..error import ZMQBindError, ZMQError
+from .frame import Frame, MessageTracker
+
+_HWM = 1
+_OPTION_NAMES = {name.lower(): member for name, member in SocketOption.__members__.items()}
+_OPTION_NAMES["hwm"] = _HWM
+
+
+def _as_frame(data: Any, copy: bool) -> Any:
+    """A payload the core can queue: bytes, or a stable bytes-like view."""
+    cls = data.__class__
+    if cls is bytes:
+        return data
+    if cls is Frame:
+        return data._data
+    if isinstance(data, str):
+        raise TypeError("unicode not allowed, use send_string")
+    if isinstance(data, Frame):
+        return data._data
+    try:
+        view = memoryview(data)
+    except TypeError:
+        raise TypeError(f"{data!r} does not provide a buffer interface.") from None
+    if copy or view.itemsize != 1 or not view.c_contiguous or view.ndim != 1:
+        # The caller may reuse a mutable buffer at once: take a snapshot.
+        return view.tobytes()
+    return view
+
+
+class _EndpointContext:
+    """What bind()/connect() return: usable as `with sock.bind(url):`."""
+
+    def __init__(self, socket: "Socket", kind: str, addr: str) -> None:
+        self.socket = socket
+        self.kind = kind
+        self.addr = addr
+
+    def __enter__(self) -> "Socket":
+        return self.socket
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.socket.closed:
+            return
+        try:
+            if self.kind == "bind":
+                self.socket.unbind(self.addr)
+            else:
+                self.socket.disconnect(self.addr)
+        except ZMQError:
+            pass
+
+
+class Socket:
+    """A ØMQ socket (pyzmq's zmq.Socket)."""
+
+    _shadow = False
+    _monitor_socket: Any = None
+
+    def __init__(self, ctx_or_socket: Any = None, socket_type: int = 0, *,
+                 shadow: Any = 0, copy_threshold: int | None = None) -> None:
+        from .context import Context
+
+        if isinstance(ctx_or_socket, Socket):
+            # Shadowing another purezmq socket: share its core.
+            object.__setattr__(self, "_core", ctx_or_socket._core)
+            object.__setattr__(self, "context", ctx_or_socket.context)
+            object.__setattr__(self, "_shadow", True)
+        else:
+            ctx = ctx_or_socket if ctx_or_socket is not None else Context.instance()
+            if not isinstance(ctx, Context):
+                raise TypeError(f"expected a purezmq Context, got {ctx!r}")
+            object.__setattr__(self, "context", ctx)
+            object.__setattr__(self, "_core", ctx._core.create_socket(socket_type))
+            ctx._add_socket(self)
+        core = self._core
+        object.__setattr__(self, "socket_type", core.socket_type)
+        object.__setattr__(self, "copy_threshold", copy_threshold or 65536)
+        object.__setattr__(self, "_send", core.send)
+        object.__setattr__(self, "_recv", core.recv)
+
+    # -- identity ------------------------------------------------------------
+    @property
+    def underlying(self) -> Any:
+        return self._core
+
+    @property
+    def closed(self) -> bool:
+        return self._core.closed
+
+    def fileno(self) -> int:
+        return self._core.fileno()
+
+    def __repr__(self) -> str:
+        try:
+            name = SocketType(self.socket_type).name
+        except ValueError:
+            name = str(self.socket_type)
+        closed = " closed" if self.closed else ""
+        return f"<{type(self).__module__}.{type(self).__name__}(zmq.{name}) at {hex(id(self))}{closed}>"
+
+    def __enter__(self) -> "Socket":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            if not self._shadow and not self._core.closed:
+                self._core.close()
+        except Exception:
+            pass
+
+    def close(self, linger: int | None = None) -> None:
+        if self._monitor_socket is not None:
+            self._monitor_socket.close(linger=0)
+        self._core.close(linger)
+
+    # -- endpoints -----------------------------------------------------------
+    @staticmethod
+    def _addr(addr: Any) -> str:
+        if isinstance(addr, bytes):
+            return addr.decode("utf-8", "surrogateescape")
+        if not isinstance(addr, str):
+            raise TypeError(f"expected str, got: {addr!r}")
+        return addr
+
+    def bind(self, addr: str) -> _EndpointContext:
+        self._core.bind(self._addr(addr))
+        return _EndpointContext(self, "bind", self.last_endpoint.decode())
+
+    def connect(self, addr: str) -> _EndpointContext:
+        self._core.connect(self._addr(addr))
+        return _EndpointContext(self, "connect", self._addr(addr))
+
+    def unbind(self, addr: str | bytes) -> None:
+        self._core.unbind(self._addr(addr))
+
+    def disconnect(self, addr: str | bytes) -> None:
+        self._core.disconnect(self._addr(addr))
+
+    def bind_to_random_port(self, addr: str, min_port: int = 49152, max_port: int = 65536,
+                            max_tries: int = 100) -> int:
+        """Bind to a random port in [min_port, max_port); return the port."""
+        if min_port == 49152 and max_port == 65536:
+            # The OS picks a free ephemeral port: no collisions to retry.
+            self.bind(f"{addr}:*")
+            return int(self.last_endpoint.decode().rsplit(":", 1)[-1])
+        for _ in range(max_tries):
+            port = random.randrange(min_port, max_port)
+            try:
+                self.bind(f"{addr}:{port}")
+            except ZMQError as e:
+                if e.errno in (errno.EADDRINUSE, errno.EACCES):
+                    continue
+                raise
+            return port
+        raise ZMQBindError("Could not bind socket to random port.")
+
+    # -- options -------------------------------------------------------------
+    def setsockopt(self, option: int, optval: Any) -> None:
+        self._core.setsockopt(option, optval)
+
+    def getsockopt(self, option: int) -> Any:
+        return self._core.getsockopt(option)
+
+    set = setsockopt
+    get = getsockopt
+
+    def setsockopt_string(self, option: int, optval: str, encoding: str = "utf-8") -> None:
+        if not isinstance(optval, str):
+            raise TypeError(f"strings only, not {type(optval)}")
+        self.setsockopt(option, optval.encode(encoding))
+
+    def getsockopt_string(self, option: int, encoding: str = "utf-8") -> str:
+        if OPTION_TYPES.get(option) != "bytes":
+            raise TypeError(f"option {option} will not return a string to be decoded")
+        return self.getsockopt(option).decode(encoding)
+
+    set_string = setsockopt_unicode = setsockopt_string
+    get_string = getsockopt_unicode = getsockopt_string
+
+    def set_hwm(self, value: int) -> None:
+        self.setsockopt(_HWM, value)
+
+    def get_hwm(self) -> int:
+        return self.getsockopt(SocketOption.SNDHWM)
+
+    hwm = property(get_hwm, set_hwm)
+
+    def subscribe(self, topic: str | bytes) -> None:
+        if isinstance(topic, str):
+            topic = topic.encode("utf-8")
+        self.setsockopt(SocketOption.SUBSCRIBE, topic)
+
+    def unsubscribe(self, topic: str | bytes) -> None:
+        if isinstance(topic, str):
+            topic = topic.encode("utf-8")
+        self.setsockopt(SocketOption.UNSUBSCRIBE, topic)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        option = _OPTION_NAMES.get(name.lower()) if name.islower() or name.isupper() else None
+        if option is None:
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+        return self.getsockopt(option)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_") or name in self.__dict__ or hasattr(type(self), name):
+            object.__setattr__(self, name, value)
+            return
+        option = _OPTION_NAMES.get(name.lower()) if name.islower() or name.isupper() else None
+        if option is None:
+            object.__setattr__(self, name, value)
+            return
+        self.setsockopt(option, value)
+
+    # -- sending -------------------------------------------------------------
+    def send(self, data: Any, flags: int = 0, copy: bool = True, track: bool = False,
+             routing_id: int | None = None, group: str | None = None) -> MessageTracker | None:
+        if data.__class__ is not bytes:
+            data = _as_frame(data, copy)
+        self._send(data, flags)
+        if track:
+            return MessageTracker()
+        return None
+
+    def send_multipart(self, msg_parts: Sequence[Any], flags: int = 0, copy: bool = True,
+                       track: bool = False, **kwargs: Any) -> MessageTracker | None:
+        parts = []
+        for i, part in enumerate(msg_parts):
+            if part.__class__ is bytes:
+                parts.append(part)
+                continue
+            if isinstance(part, str):
+                raise TypeError(f"Frame {i} ({part!r}) does not support the buffer interface.")
+            try:
+                parts.append(_as_frame(part, copy))
+            except TypeError:
+                raise TypeError(f"Frame {i} ({part!r}) does not support the buffer interface.") from None
+        if not parts:
+            raise IndexError("list index out of range")  # what pyzmq raises too
+        if flags & SNDMORE:
+            # pyzmq lets SNDMORE on send_multipart leave the message open.
+            for part in parts:
+                self._send(part, flags)
+        else:
+            self._core.send_parts(parts, flags)
+        return MessageTracker() if track else None
+
+    def send_string(self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8",
+                    **kwargs: Any) -> MessageTracker | None:
+        if not isinstance(u, str):
+            raise TypeError("str objects only")
+        return self.send(u.encode(encoding), flags, copy, **kwargs)
+
+    send_unicode = send_string
+
+    def send_json(self, obj: Any, flags: int = 0, **kwargs: Any) -> None:
+        send_kwargs = {k: kwargs.pop(k) for k in ("routing_id", "group") if k in kwargs}
+        msg = json.dumps(obj, separators=(",", ":"), **kwargs).encode("utf-8")
+        return self.send(msg, flags=flags, **send_kwargs)
+
+    def send_pyobj(self, obj: Any, flags: int = 0, protocol: int = pickle.DEFAULT_PROTOCOL,
+                   **kwargs: Any) -> MessageTracker | None:
+        return self.send(pickle.dumps(obj, protocol), flags=flags, **kwargs)
+
+    def send_serialized(self, msg: Any, serialize: Callable[[Any], Sequence[Any]], flags: int = 0,
+                        copy: bool = True, **kwargs: Any) -> MessageTracker | None:
+        return self.send_multipart(serialize(msg), flags=flags, copy=copy, **kwargs)
+
+    # -- receiving -----------------------------------------------------------
+    def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
+        if copy:
+            return self._recv(flags)
+        frame = Frame(self._recv(flags))
+        frame.more = self._core.rcvmore
+        return frame
+
+    def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> list:
+        parts = self._core.recv_parts(flags)
+        if copy:
+            return list(parts)
+        frames = []
+        last = len(parts) - 1
+        for i, p in enumerate(parts):
+            f = Frame(p)
+            f.more = i < last
+            frames.append(f)
+        return frames
+
+    def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
+        return self.recv(flags).decode(encoding)
+
+    recv_unicode = recv_string
+
+    def recv_json(self, flags: int = 0, **kwargs: Any) -> Any:
+        return json.loads(self.recv(flags).decode("utf-8"), **kwargs)
+
+    def recv_pyobj(self, flags: int = 0) -> Any:
+        return pickle.loads(self.recv(flags))
+
+    def recv_serialized(self, deserialize: Callable[[list], Any], flags: int = 0,
+                        copy: bool = True) -> Any:
+        return deserialize(self.recv_multipart(flags, copy=copy))
+
+    def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> int:
+        data = self._recv(flags)
+        view = memoryview(buffer).cast("B")
+        n = len(view) if nbytes == 0 else min(nbytes, len(view))
+        view[:min(n, len(data))] = data[:n]
+        return len(data)
+
+    # -- readiness -----------------------------------------------------------
+    def poll(self, timeout: int | None = None, flags: int = POLLIN) -> int:
+        """Wait up to `timeout` ms for any of `flags`; return the events."""
+        from .poll import Poller
+
+        if self.closed:
+            raise ZMQError(errno.ENOTSOCK)
+        p = Poller()
+        p.register(self, flags)
+        evts = dict(p.poll(timeout))
+        return evts.get(self, 0)
+
+
+__all__ = ["Socket", "DONTWAIT", "RCVMORE"]

@@ -1,0 +1,76 @@
+"""Transports: turn an endpoint string into a listener or a connection.
+
+`bind_endpoint` and `connect_endpoint` are the only entry points the
+socket core uses; they validate synchronously (so errors surface as the
+call's ZMQError, as in libzmq) and hand the I/O side to listeners and
+sessions.  The per-transport modules know sockets, not ZMTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import ipc, tcp
+from .address import (
+    check_tcp_connect_address, parse_endpoint, resolve_ipc, validate_inproc,
+)
+
+_STREAM_TRANSPORTS = {"tcp": tcp, "ipc": ipc}
+# libzmq ignores a second connect to the same endpoint for these types.
+_SINGLE_CONNECT = frozenset({"DEALER", "SUB", "PUB", "REQ"})
+
+
+def bind_endpoint(sock: Any, endpoint: str) -> tuple[str, Any]:
+    from ..engine.listener import Listener
+
+    transport, address = parse_endpoint(endpoint)
+    if transport == "inproc":
+        name = validate_inproc(address)
+        return f"inproc://{name}", sock.ctx.inproc.bind(name, sock)
+    mod = _STREAM_TRANSPORTS[transport]
+    if transport == "tcp":
+        os_sock, resolved = mod.listen(address, sock.options)
+        cleanup = None
+    else:
+        os_sock, resolved, cleanup = mod.listen(address, sock.options)
+    listener = Listener(sock.ctx.io_thread(), sock, mod, os_sock, resolved, cleanup)
+    listener.start()
+    return resolved, listener
+
+
+def connect_endpoint(sock: Any, endpoint: str) -> tuple[str, Any]:
+    from ..engine.session import ConnectSession
+
+    transport, address = parse_endpoint(endpoint)
+    if transport == "inproc":
+        name = validate_inproc(address)
+        endpoint = f"inproc://{name}"
+        pipe = sock.ctx.inproc.connect(name, sock, endpoint)
+        sock._cmd_attach(pipe)
+        return endpoint, None
+    if transport == "tcp":
+        check_tcp_connect_address(address)
+    else:
+        resolve_ipc(address)
+    opts = sock.options.copy()
+    session = ConnectSession(sock.ctx.io_thread(), sock, opts, endpoint,
+                             _STREAM_TRANSPORTS[transport], address)
+    sock.options.connect_routing_id = b""  # libzmq: used by one connect only
+    if not opts.immediate:
+        sock._cmd_attach(session.attach_now())
+    session.start()
+    return endpoint, session
+
+
+def is_single_connect(sock: Any) -> bool:
+    return sock.zmtp_name in _SINGLE_CONNECT
+
+
+def normalize_endpoint(endpoint: str) -> str:
+    try:
+        transport, address = parse_endpoint(endpoint)
+    except Exception:
+        return endpoint
+    if transport == "inproc":
+        return f"inproc://{address}"
+    return endpoint

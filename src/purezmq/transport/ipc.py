@@ -1,0 +1,65 @@
+"""IPC: Unix domain stream sockets, filesystem paths and Linux abstract names.
+
+Owns AF_UNIX setup and the file-system side effects libzmq has: a stale
+socket file is removed before binding, and a wildcard (`ipc://*`) bind
+gets a fresh private directory that is removed again on close.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+from typing import Any
+
+from ..error import ZMQError
+from .address import format_ipc_endpoint, is_ipc_wildcard, new_ipc_wildcard_path, resolve_ipc
+
+
+def listen(address: str, options: Any) -> tuple[socket.socket, str, Any]:
+    """Bind and listen now: (socket, endpoint, cleanup callable or None)."""
+    wildcard = is_ipc_wildcard(address)
+    if wildcard:
+        address = new_ipc_wildcard_path()
+    addr = resolve_ipc(address)
+    if isinstance(addr, str):
+        try:
+            os.unlink(addr)  # libzmq removes a stale socket file first
+        except OSError:
+            pass
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.bind(addr)
+        s.listen(options.backlog)
+        s.setblocking(False)
+    except OSError as e:
+        s.close()
+        raise ZMQError(e.errno or errno.EINVAL) from None
+
+    cleanup = None
+    if wildcard and isinstance(addr, str):
+        def cleanup(path: str = addr) -> None:
+            for fn in (os.unlink, os.rmdir):
+                try:
+                    fn(path)
+                except OSError:
+                    pass
+                path = os.path.dirname(path)
+    return s, format_ipc_endpoint(addr), cleanup
+
+
+def dial(address: str, options: Any) -> tuple[socket.socket, bool]:
+    addr = resolve_ipc(address)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setblocking(False)
+    err = s.connect_ex(addr)
+    if err == 0:
+        return s, True
+    if err in (errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK):
+        return s, False
+    s.close()
+    raise OSError(err, errno.errorcode.get(err, "connect failed"))
+
+
+def tune_connected(s: socket.socket, options: Any) -> None:
+    """Nothing to tune on a Unix socket."""
