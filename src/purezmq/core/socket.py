@@ -39,8 +39,10 @@ class SocketBase:
 
     socket_type: int = -1
     zmtp_name: str = ""
-    # Which sessions reconnect this socket's pipes ...
+    # A SUB/XSUB resends its subscriptions after a reconnect.
     resubscribe_on_reconnect = False
+    # STREAM sockets speak raw bytes, not ZMTP.
+    raw = False
 
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx

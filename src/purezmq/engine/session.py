@@ -22,6 +22,8 @@ from typing import Any
 
 from ..constants import Event, SocketType
 from ..pipe import pipe_pair
+from ..zmtp import Connection
+from .raw import RawCodec
 from .stream_engine import StreamEngine
 
 
@@ -88,15 +90,26 @@ class Session:
         raise NotImplementedError
 
     def _start_engine(self, sock: Any) -> None:
-        engine = StreamEngine(self.io, sock, self, self.options, self.socket.zmtp_name)
+        opts = self.options
+        if self.socket.raw:
+            codec: Any = RawCodec()
+        else:
+            codec = Connection(self.socket.zmtp_name, identity=opts.routing_id,
+                               max_message_size=opts.maxmsgsize)
+        engine = StreamEngine(self.io, sock, self, codec)
         self.engine = engine
-        engine.start(self.options.handshake_ivl)
+        engine.start(0 if self.socket.raw else opts.handshake_ivl)
 
     def _socket_metadata(self, engine: StreamEngine, metadata: dict) -> dict:
         meta = dict(metadata)
         if engine.peer_address:
             meta.setdefault("Peer-Address", engine.peer_address.encode())
         return meta
+
+    def _raw_notify(self) -> None:
+        """STREAM: an empty message tells the application of (dis)connects."""
+        if self.socket.raw and self.options.stream_notify and self.pipe is not None:
+            self.pipe.force_write([b""])
 
     def monitor_event(self, event: int, value: Any) -> None:
         mon = self.socket.monitor
@@ -171,8 +184,10 @@ class AcceptedSession(Session):
         sock_end = self._make_pipe()
         sock_end.metadata = self._socket_metadata(engine, metadata)
         self.pipe.metadata = sock_end.metadata
+        self._raw_notify()
         self.socket.attach_pipe(sock_end)
-        self.monitor_event(Event.HANDSHAKE_SUCCEEDED, engine.fd)
+        if not self.socket.raw:
+            self.monitor_event(Event.HANDSHAKE_SUCCEEDED, engine.fd)
         return self.pipe
 
     def engine_error(self, engine: StreamEngine, reason: str, protocol: bool) -> None:
@@ -180,6 +195,8 @@ class AcceptedSession(Session):
         if protocol and not engine.ready:
             self.monitor_event(Event.HANDSHAKE_FAILED_PROTOCOL, 0)
         self.monitor_event(Event.DISCONNECTED, engine.fd)
+        if engine.ready:
+            self._raw_notify()
         self._finish()
 
     def _finished(self) -> None:
@@ -319,7 +336,9 @@ class ConnectSession(Session):
             self.pipe.peer.metadata = self._socket_metadata(engine, metadata)
             self.pipe.metadata = self.pipe.peer.metadata
             self.socket.peer_ready(self.pipe.peer)
-        self.monitor_event(Event.HANDSHAKE_SUCCEEDED, engine.fd)
+        self._raw_notify()
+        if not self.socket.raw:
+            self.monitor_event(Event.HANDSHAKE_SUCCEEDED, engine.fd)
         return self.pipe
 
     def engine_error(self, engine: StreamEngine, reason: str, protocol: bool) -> None:
@@ -329,6 +348,8 @@ class ConnectSession(Session):
         self.monitor_event(Event.DISCONNECTED, engine.fd)
         if self.finished:
             return
+        if engine.ready:
+            self._raw_notify()
         pipe = self.pipe
         if pipe is not None:
             if self.options.immediate:

@@ -20,7 +20,7 @@ import socket as _socket
 from typing import Any
 
 from ..pipe import Subscription
-from ..zmtp import Connection, ProtocolError
+from ..zmtp import Connection, ProtocolError  # noqa: F401 - Connection is the usual codec
 from ..zmtp.events import Cancel, HandshakeComplete, PeerError, Subscribe
 
 _RECV_SIZE = 256 * 1024
@@ -38,17 +38,12 @@ class StreamEngine:
         "peer_address",
     )
 
-    def __init__(self, io: Any, sock: _socket.socket, session: Any, options: Any,
-                 socket_name: str) -> None:
+    def __init__(self, io: Any, sock: _socket.socket, session: Any, codec: Any) -> None:
         self.io = io
         self.sock = sock
         self.fd = sock.fileno()
         self.session = session
-        self.codec = Connection(
-            socket_name,
-            identity=options.routing_id,
-            max_message_size=options.maxmsgsize,
-        )
+        self.codec = codec
         self.pipe: Any = None
         self.ready = False
         self.closed = False
@@ -70,6 +65,8 @@ class StreamEngine:
             self._hs_timer = self.io.call_later(handshake_ivl_ms / 1000.0, self._handshake_timeout)
         self._queue_codec_output()
         self._write()
+        if self.codec.handshake_done and not self.ready:  # raw: nothing to negotiate
+            self._handshake_complete(HandshakeComplete({}, (0, 0)))
 
     def close(self) -> None:
         if self.closed:

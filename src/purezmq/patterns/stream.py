@@ -1,7 +1,11 @@
 """STREAM: raw TCP peers addressed by routing id (libzmq's stream_t).
 
-Not implemented yet: creating one raises ENOTSUP rather than handing out a
-socket that would silently misbehave.
+No ZMTP: the engine moves bytes (engine/raw.py).  Each peer gets a
+generated 5-byte routing id (or CONNECT_ROUTING_ID); receiving gives
+[id, data], with an empty data frame announcing a connect or a disconnect
+(STREAM_NOTIFY).  Sending takes [id, data]; an empty data frame closes
+that connection after what was queued before it.  An unknown id is
+EHOSTUNREACH and a full pipe EAGAIN, always (libzmq's STREAM is strict).
 """
 
 from __future__ import annotations
@@ -10,13 +14,44 @@ import errno
 from typing import Any
 
 from ..constants import SocketType
-from ..core.socket import SocketBase
 from ..error import ZMQError
+from .reqrep import Router
 
 
-class Stream(SocketBase):
+class Stream(Router):
     socket_type = SocketType.STREAM
     zmtp_name = "STREAM"
+    raw = True
 
-    def __init__(self, ctx: Any) -> None:
-        raise ZMQError(errno.ENOTSUP, "STREAM sockets are not implemented yet")
+    def _identify(self, pipe: Any) -> bool:
+        if pipe.routing_id is not None:
+            return True
+        if pipe.locally_initiated and pipe.connect_routing_id:
+            rid = pipe.connect_routing_id
+        else:
+            rid = self._generated_id()
+        pipe.routing_id = rid
+        self._out[rid] = pipe
+        return True
+
+    def _stream_route(self, rid: Any) -> Any:
+        pipe = self._out.get(rid if type(rid) is bytes else bytes(rid))
+        if pipe is None or pipe.peer_gone:
+            raise ZMQError(errno.EHOSTUNREACH)
+        return pipe
+
+    def _xsend_begin(self, frame: Any) -> bool:
+        return self._stream_route(frame).check_write()
+
+    def _xsend(self, msg: list) -> bool:
+        if len(msg) < 2:
+            return True  # an id alone: ignored, as libzmq does
+        pipe = self._stream_route(msg[0])
+        data = msg[1]
+        if not len(data):
+            self._detach_pipe(pipe)  # close that connection
+            return True
+        return pipe.write([data])
+
+    def _xhas_out(self) -> bool:
+        return True
