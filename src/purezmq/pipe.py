@@ -107,6 +107,28 @@ class Pipe:
                 w.sink.write_activated(w)
         return msg
 
+    def read_batch(self, limit: int) -> list:
+        """Pop up to `limit` whole messages at once (the engine's bulk read)."""
+        ch = self.inbox
+        dq = ch.dq
+        n = len(dq)
+        if not n:
+            ch.rsleep = True
+            if not dq:
+                return []
+            ch.rsleep = False
+            n = len(dq)
+        if n > limit:
+            n = limit
+        pop = dq.popleft
+        batch = [pop() for _ in range(n)]
+        if ch.wsleep and len(dq) <= ch.lwm:
+            ch.wsleep = False
+            w = ch.writer
+            if w is not None and not w.terminated:
+                w.sink.write_activated(w)
+        return batch
+
     def has_input(self) -> bool:
         return bool(self.inbox.dq)
 
@@ -143,6 +165,36 @@ class Pipe:
             if r is not None and not r.terminated:
                 r.sink.read_activated(r)
         return True
+
+    def write_many(self, msgs: list, start: int, stop: int) -> int:
+        """Queue msgs[start:stop] up to the HWM; return the index reached.
+
+        Stopping short arms `wsleep`, so the reader wakes us when it has
+        drained to the low-water mark.
+        """
+        ch = self.outbox
+        dq = ch.dq
+        pos = start
+        while pos < stop:
+            room = ch.hwm - len(dq)
+            if room <= 0:
+                ch.wsleep = True
+                if ch.hwm - len(dq) <= 0:
+                    break
+                ch.wsleep = False
+                continue
+            end = stop if stop - pos <= room else pos + room
+            if pos == 0 and end == len(msgs):
+                dq.extend(msgs)
+            else:
+                dq.extend(msgs[pos:end])
+            pos = end
+        if pos > start and ch.rsleep:
+            ch.rsleep = False
+            r = ch.reader
+            if r is not None and not r.terminated:
+                r.sink.read_activated(r)
+        return pos
 
     def force_write(self, msg: Any) -> None:
         """Queue past the HWM: for control messages that must not be lost."""

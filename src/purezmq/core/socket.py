@@ -23,15 +23,17 @@ import time
 from collections import deque
 from typing import Any
 
-from ..constants import DONTWAIT, SNDMORE
 from ..constants import SocketOption as O
 from ..error import Again, ContextTerminated, ZMQError
 from ..reactor.signaler import Signaler
 from .options import HWM_OPTION, Options, coerce, spec_for
 
 _monotonic = time.monotonic
+# Plain ints: IntFlag arithmetic costs a microsecond per call on the hot path.
 POLLIN = 1
 POLLOUT = 2
+DONTWAIT = 1
+SNDMORE = 2
 
 
 class SocketBase:
@@ -202,11 +204,17 @@ class SocketBase:
 
     def send(self, frame: Any, flags: int = 0) -> None:
         """Send one frame (already bytes-like) as libzmq's zmq_msg_send."""
+        if not (flags or self._mailbox or self._out_parts or self.closed or self._ctx_terminated):
+            # The common case: one whole frame, nothing pending.
+            parts = [frame]
+            if not self._xsend(parts):
+                self._wait_until(self._xsend, parts, 0, self.options.sndtimeo)
+            return
         if self.closed:
             raise ZMQError(errno.ENOTSOCK)
         if self._mailbox or self._ctx_terminated:
             self.process_commands()
-        if flags & SNDMORE:
+        if flags and int(flags) & SNDMORE:
             if not self._out_parts:
                 self._wait_until(self._xsend_begin, frame, flags, self.options.sndtimeo)
             self._out_parts.append(frame)
@@ -236,7 +244,7 @@ class SocketBase:
 
     def _wait_until(self, attempt: Any, arg: Any, flags: int, timeout_ms: int) -> None:
         """Retry attempt(arg) until it returns True, blocking per flags."""
-        if flags & DONTWAIT or timeout_ms == 0:
+        if int(flags) & DONTWAIT or timeout_ms == 0:
             if attempt(arg):
                 return
             raise Again()
@@ -264,6 +272,16 @@ class SocketBase:
     # ================================================================
     def recv(self, flags: int = 0) -> Any:
         """Receive one frame; `rcvmore` tells whether more follow."""
+        if not (flags or self._in_msg is not None or self._mailbox or self.closed
+                or self._ctx_terminated):
+            msg = self._xrecv()  # the common case: a whole message is ready
+            if msg is not None and len(msg) == 1:
+                return msg[0]
+            if msg is not None:
+                self._in_msg = msg
+                self._in_idx = 1
+                self.rcvmore = True
+                return msg[0]
         msg = self._in_msg
         if msg is not None:
             i = self._in_idx
@@ -302,7 +320,7 @@ class SocketBase:
 
     def _recv_blocking(self, flags: int) -> list:
         timeout_ms = self.options.rcvtimeo
-        if flags & DONTWAIT or timeout_ms == 0:
+        if int(flags) & DONTWAIT or timeout_ms == 0:
             raise Again()
         deadline = None if timeout_ms < 0 else _monotonic() + timeout_ms / 1000.0
         sig = self._sig

@@ -25,7 +25,7 @@ from ..zmtp.events import Cancel, HandshakeComplete, PeerError, Subscribe
 
 _RECV_SIZE = 256 * 1024
 # Pull at most this many messages before writing: bounds latency and memory.
-_PULL_BATCH = 512
+_PULL_BATCH = 4096
 # Below this many queued bytes one join + send beats a scatter/gather write.
 _JOIN_LIMIT = 64 * 1024
 _IOV_MAX = 1024
@@ -49,7 +49,7 @@ class StreamEngine:
         self.closed = False
         self._out: list = []
         self._write_blocked = False
-        self._stash: list | None = None  # events waiting for pipe room
+        self._stash: tuple | None = None  # (events, index) waiting for pipe room
         self._read_paused = False
         self._hs_timer: Any = None
         try:
@@ -111,6 +111,10 @@ class StreamEngine:
         try:
             events = self.codec.receive_data(data)
         except ProtocolError as e:
+            # What arrived whole before the fault is delivered, as libzmq does.
+            good = getattr(e, "events", None)
+            if good and self.ready:
+                self._deliver(good)
             self._queue_codec_output()  # an ERROR command, if the codec queued one
             self._write()
             self._fail(f"protocol error: {e}", protocol=True)
@@ -122,14 +126,27 @@ class StreamEngine:
             if self._out and not self._write_blocked:
                 self._write()
 
-    def _deliver(self, events: list) -> None:
+    def _deliver(self, events: list, i: int = 0) -> None:
         pipe = self.pipe
-        for i, ev in enumerate(events):
+        n = len(events)
+        while i < n:
+            ev = events[i]
             if ev.__class__ is list:
-                if pipe.write(ev):
-                    continue
-                self._pause_reading(events[i:])
-                return
+                # A run of data messages goes into the pipe in one step; look
+                # no further ahead than the pipe has room for.
+                ch = pipe.outbox
+                limit = i + max(1, ch.hwm - len(ch.dq))
+                if limit > n:
+                    limit = n
+                j = i + 1
+                while j < limit and events[j].__class__ is list:
+                    j += 1
+                k = pipe.write_many(events, i, j)
+                if k < j:
+                    self._pause_reading(events, k)
+                    return
+                i = j
+                continue
             if ev.__class__ is HandshakeComplete:
                 self._handshake_complete(ev)
                 if self.closed:
@@ -138,16 +155,18 @@ class StreamEngine:
             elif ev.__class__ is Subscribe or ev.__class__ is Cancel:
                 msg = [(b"\x01" if ev.__class__ is Subscribe else b"\x00") + ev.topic]
                 if not pipe.write(msg):
-                    self._pause_reading([msg, *events[i + 1:]])
+                    events[i] = msg  # retried as data when the pipe has room
+                    self._pause_reading(events, i)
                     return
             elif ev.__class__ is PeerError:
                 self._fail(f"peer sent ERROR: {ev.reason!r}", protocol=True)
                 return
             # Ping is answered inside the codec; Pong needs nothing yet.
+            i += 1
 
-    def _pause_reading(self, rest: list) -> None:
+    def _pause_reading(self, events: list, index: int) -> None:
         """The pipe is at its HWM: hold what we decoded and stop reading."""
-        self._stash = rest
+        self._stash = (events, index)
         self._read_paused = True
         self.io.set_readable_interest(self.fd, False)
 
@@ -155,9 +174,9 @@ class StreamEngine:
         """The pipe has room again (session relays the pipe's wake-up)."""
         if self.closed or self._stash is None:
             return
-        rest, self._stash = self._stash, None
+        (events, index), self._stash = self._stash, None
         self._read_paused = False
-        self._deliver(rest)
+        self._deliver(events, index)
         if not self._read_paused and not self.closed:
             self.io.set_readable_interest(self.fd, True)
 
@@ -179,16 +198,21 @@ class StreamEngine:
             self._pull()
 
     def _pull(self) -> None:
+        """Encode what the pipe holds and write it, batch after batch.
+
+        Taking a whole batch per GIL hold matters: every write releases the
+        GIL, and the application thread may keep it for a switch interval.
+        """
         pipe = self.pipe
         codec = self.codec
         send = codec.send_message
         while not self.closed:
-            n = 0
-            while n < _PULL_BATCH:
-                msg = pipe.read()
-                if msg is None:
-                    break
-                n += 1
+            # Stop only on an empty read: that is what arms the pipe's
+            # wake-up for the next message.
+            batch = pipe.read_batch(_PULL_BATCH)
+            if not batch:
+                break
+            for msg in batch:
                 if msg.__class__ is list:
                     send(msg)
                 elif msg.__class__ is Subscription:
@@ -200,7 +224,7 @@ class StreamEngine:
                 else:
                     send(list(msg))
             self._queue_codec_output()
-            if not self._write() or n < _PULL_BATCH:
+            if not self._write():
                 break
         self.session.engine_flushed(self)
 

@@ -262,7 +262,7 @@ class Socket:
                 raise TypeError(f"Frame {i} ({part!r}) does not support the buffer interface.") from None
         if not parts:
             raise IndexError("list index out of range")  # what pyzmq raises too
-        if flags & SNDMORE:
+        if flags and int(flags) & SNDMORE:
             # pyzmq lets SNDMORE on send_multipart leave the message open.
             for part in parts:
                 self._send(part, flags)

@@ -119,7 +119,10 @@ def _name_bytes(name: str | bytes) -> bytes:
 def encode_property(name: str | bytes, value: bytes) -> bytes:
     """One property: name length octet, name, 4-octet value length, value."""
     raw = _name_bytes(name)
-    value = bytes(value)
+    try:
+        value = memoryview(value).tobytes()
+    except TypeError:
+        raise UsageError(f"metadata value for {name!r} must be bytes-like") from None
     if len(value) > MAX_VALUE_SIZE:
         raise UsageError(f"metadata value for {name!r} too long")
     return bytes((len(raw),)) + raw + len(value).to_bytes(4, "big") + value
@@ -164,7 +167,7 @@ def basic_properties(socket_type: str, identity: bytes,
     if socket_type in SENDS_IDENTITY:
         props.append((IDENTITY, bytes(identity)))
     if extra:
-        props.extend((name, bytes(value)) for name, value in extra.items())
+        props.extend(extra.items())
     return props
 
 

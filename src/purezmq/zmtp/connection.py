@@ -47,7 +47,16 @@ def _bytes_like(frame):
 
 
 class Connection:
-    """A ZMTP 3.x connection.  See the package docstring for the API."""
+    """A ZMTP 3.x connection (one peer, one transport stream).
+
+    Construction queues our 10-octet signature.  ``receive_data`` returns,
+    in wire order, events (events.py) and complete data messages (``list``
+    of ``bytes``); ``data_to_send`` hands over queued output chunks.  Data
+    can only be sent once ``handshake_done`` is true (else UsageError).
+    After a ProtocolError or a PeerError event the connection is dead.
+    Extras beyond the engine API: ``resume_handshake()`` for mechanisms
+    waiting on ZAP, ``peer_property()``, ``peer_is_v30``, ``closed_reason``.
+    """
 
     __slots__ = (
         "socket_type", "identity", "as_server", "mechanism", "check_peer_type",
@@ -235,7 +244,7 @@ class Connection:
         """Chunks to write, in order; the internal queue is emptied."""
         out = self._out
         if not out:
-            return out
+            return []
         self._out = []
         return out
 

@@ -117,9 +117,11 @@ class FrameDecoder:
         parts = self._parts
         limit = self.limit
         append = out.append
-        # ``fast`` is the flags value taking the inline path: a short, final,
-        # data frame when no multipart message is pending.  -1 disables it
-        # (handshake / transforming mechanism, tiny max_size, pending parts).
+        # Inline paths for short data frames, keyed on the flags octet:
+        # ``fast`` a single-frame message (no parts pending), ``more`` a
+        # non-final frame, ``usual`` the final frame of a multipart message.
+        # -1 disables a path (handshake or transforming mechanism, tiny
+        # max_size; ``fast`` also while parts are pending).
         usual = -1 if (self.special or limit < 255) else 0
         more = 1 if usual == 0 else -1
         fast = -1 if parts else usual
@@ -140,6 +142,17 @@ class FrameDecoder:
                     parts.append(buf[pos + 2:end])
                     pos = end
                     fast = -1
+                    continue
+                if flags == usual:
+                    # Short final frame of a pending multipart message.
+                    end = pos + 2 + buf[pos + 1]
+                    if end > n:
+                        break
+                    parts.append(buf[pos + 2:end])
+                    append(parts)
+                    parts = []
+                    pos = end
+                    fast = usual
                     continue
                 if flags & 2:
                     if n - pos < 9:
