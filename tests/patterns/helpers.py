@@ -6,6 +6,7 @@ RCVTIMEO/SNDTIMEO, and the wait helpers poll with a deadline.
 
 from __future__ import annotations
 
+import socket
 import time
 
 import purezmq as zmq
@@ -122,3 +123,37 @@ def router_send_when_routable(router, parts, timeout: float = 3.0) -> None:
             if e.errno != zmq.EHOSTUNREACH or time.monotonic() >= deadline:
                 raise
             time.sleep(0.01)
+
+
+def free_endpoint(bind_endpoint, transport) -> str:
+    """An endpoint nobody listens on, that a later bind() can take.
+
+    tcp: a port the OS just handed out and released (a plain socket, closed
+    synchronously: closing a ØMQ socket releases its listener only later);
+    ipc/inproc: a fresh name.
+    """
+    if transport == "tcp":
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        return f"tcp://127.0.0.1:{port}"
+    return bind_endpoint(transport)
+
+
+def run_with_timeout(fn, timeout: float):
+    """Run fn() in a daemon thread; (finished, result_or_exception)."""
+    import threading
+
+    box = {}
+
+    def target():
+        try:
+            box["result"] = fn()
+        except BaseException as e:  # noqa: BLE001 - handed back to the test
+            box["result"] = e
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(timeout)
+    return (not t.is_alive()), box.get("result")

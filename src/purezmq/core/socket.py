@@ -19,6 +19,7 @@ API call or while a call is blocked.
 from __future__ import annotations
 
 import errno
+import select
 import time
 from collections import deque
 from typing import Any
@@ -62,13 +63,18 @@ class SocketBase:
         self._in_idx = 0
         self.rcvmore = False
         self.monitor: Any = None  # set by the monitor machinery
+        # True while this socket's own thread decodes a borrowed connection:
+        # it reads the mailbox right after, so posting needs no wake-up.
+        self._draining_lent = False
+        self._lend_poll: Any = None  # (fd, poll object) for the borrowed engine
 
     # ================================================================
     # Sink interface: called from any thread, runs here later.
     # ================================================================
     def _post(self, fn: Any, arg: Any) -> None:
         self._mailbox.append((fn, arg))
-        self._sig.signal()
+        if not self._draining_lent:
+            self._sig.signal()
 
     def read_activated(self, pipe: Any) -> None:
         self._post(self._cmd_read_activated, pipe)
@@ -274,14 +280,16 @@ class SocketBase:
         """Receive one frame; `rcvmore` tells whether more follow."""
         if not (flags or self._in_msg is not None or self._mailbox or self.closed
                 or self._ctx_terminated):
-            msg = self._xrecv()  # the common case: a whole message is ready
-            if msg is not None and len(msg) == 1:
+            # The common case: nothing pending, take or wait for a message.
+            msg = self._xrecv()
+            if msg is None:
+                msg = self._recv_blocking(0, checked=True)
+            if len(msg) == 1:
                 return msg[0]
-            if msg is not None:
-                self._in_msg = msg
-                self._in_idx = 1
-                self.rcvmore = True
-                return msg[0]
+            self._in_msg = msg
+            self._in_idx = 1
+            self.rcvmore = True
+            return msg[0]
         msg = self._in_msg
         if msg is not None:
             i = self._in_idx
@@ -314,34 +322,74 @@ class SocketBase:
             self.process_commands()
         msg = self._xrecv()
         if msg is None:
-            msg = self._recv_blocking(flags)
+            msg = self._recv_blocking(flags, checked=True)
         self.rcvmore = False
         return msg
 
-    def _recv_blocking(self, flags: int) -> list:
+    def _recv_blocking(self, flags: int, checked: bool = False) -> list:
+        """Wait for a message; `checked`: the caller just found none."""
         timeout_ms = self.options.rcvtimeo
-        if int(flags) & DONTWAIT or timeout_ms == 0:
+        if flags and int(flags) & DONTWAIT or timeout_ms == 0:
             raise Again()
         deadline = None if timeout_ms < 0 else _monotonic() + timeout_ms / 1000.0
         sig = self._sig
         while True:
-            sig.reset()
-            self.process_commands()
-            msg = self._xrecv()
-            if msg is not None:
-                return msg
-            if deadline is None:
-                sig.wait(None)
+            if checked and not sig._pending and not self._mailbox:
+                checked = False  # nothing changed since the caller looked
             else:
-                left = deadline - _monotonic()
-                if left <= 0 or not sig.wait(left):
-                    self.process_commands()
-                    msg = self._xrecv()
-                    if msg is not None:
-                        return msg
-                    raise Again()
+                sig.reset()
+                self.process_commands()
+                msg = self._xrecv()
+                if msg is not None:
+                    return msg
+            left = None if deadline is None else deadline - _monotonic()
+            if left is not None and left <= 0:
+                raise Again()
+            engine = self._borrowable_engine()
+            if engine is not None and engine.lend():
+                # Wait on the connection itself and decode here: no hop
+                # through the I/O thread between the wire and this call.
+                readable = False
+                try:
+                    readable = self._lend_wait(engine, left)
+                finally:
+                    if readable:
+                        self._draining_lent = True
+                        try:
+                            engine.read_lent_and_reclaim()
+                        finally:
+                            self._draining_lent = False
+                    else:
+                        engine.reclaim()
+            else:
+                sig.wait(left)
             if self.closed:
                 raise ZMQError(errno.ENOTSOCK)
+
+    def _lend_wait(self, engine: Any, timeout: float | None) -> bool:
+        """Wait on our signaler and a borrowed engine's fd; True if the fd."""
+        fd = engine.fd
+        cached = self._lend_poll
+        if cached is None or cached[0] != fd:
+            p = select.poll()
+            p.register(self._sig.fileno(), select.POLLIN)
+            p.register(fd, select.POLLIN)
+            self._lend_poll = cached = (fd, p)
+        ms = -1 if timeout is None else max(0, int(timeout * 1000 + 0.999))
+        for rfd, _ in cached[1].poll(ms):
+            if rfd == fd:
+                return True
+        return False
+
+    def _borrowable_engine(self) -> Any:
+        """With exactly one peer over tcp/ipc, its engine (else None)."""
+        if len(self.pipes) != 1:
+            return None
+        for pipe in self.pipes:
+            peer = pipe.peer
+            lendable = getattr(peer.sink, "lendable_engine", None) if peer is not None else None
+            return lendable() if lendable is not None else None
+        return None
 
     # ================================================================
     # Readiness (EVENTS, poll)

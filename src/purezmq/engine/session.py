@@ -44,7 +44,15 @@ class Session:
 
     # -- sink interface (any thread) ---------------------------------------
     def read_activated(self, pipe: Any) -> None:
+        engine = self.engine
+        if engine is not None and engine.try_send_direct():
+            return
         self.io.post(self._on_out_ready)
+
+    def lendable_engine(self) -> Any:
+        """The engine an application thread may borrow to read, or None."""
+        engine = self.engine
+        return engine if engine is not None and engine.ready else None
 
     def write_activated(self, pipe: Any) -> None:
         self.io.post(self._on_in_ready)

@@ -8,15 +8,29 @@ and writes them with as few syscalls as it can.  It stops reading while
 the inbound pipe is at its high-water mark (TCP pushes back on the peer)
 and stops pulling while the kernel's send buffer is full.
 
-Runs on the I/O thread only.  The session owns its lifetime: it creates
-the engine, learns about the handshake (`engine_ready`) and failures
-(`engine_error`), and asks it to close.  Timers (handshake timeout) come
+Threads: the I/O thread drives it, and the session owns its lifetime (it
+creates the engine, learns about the handshake through `engine_ready` and
+about failures through `engine_error`, and asks it to close).  Two short
+cuts let the application thread do the I/O itself, saving a thread hop
+each way, which is most of a round trip's latency in Python:
+
+* direct send: a message put into an idle pipe of an idle connection is
+  encoded and written by the sending thread at once (`try_send_direct`);
+* lent read: a thread about to block in recv on a socket with one peer
+  borrows the connection (`lend`), waits on its fd itself and decodes what
+  arrives (`read_lent`), then hands it back (`reclaim`).
+
+The engine lock makes each path exclusive; session callbacks and
+everything else that is not thread-safe happen on the I/O thread only
+(failures seen on the application thread are posted there).  Timers come
 from the reactor; the codec never sees a clock.
 """
 
 from __future__ import annotations
 
 import socket as _socket
+import threading
+import time
 from typing import Any
 
 from ..pipe import Subscription
@@ -29,13 +43,17 @@ _PULL_BATCH = 4096
 # Below this many queued bytes one join + send beats a scatter/gather write.
 _JOIN_LIMIT = 64 * 1024
 _IOV_MAX = 1024
+# A sender writing more often than this is streaming: let the I/O thread
+# batch its messages instead of paying a syscall per message.
+_DIRECT_SPACING = 50e-6
+_perf_counter = time.perf_counter
 
 
 class StreamEngine:
     __slots__ = (
         "io", "sock", "fd", "session", "codec", "pipe", "ready", "closed",
         "_out", "_write_blocked", "_stash", "_read_paused", "_hs_timer",
-        "peer_address",
+        "peer_address", "lock", "_lent", "_last_direct",
     )
 
     def __init__(self, io: Any, sock: _socket.socket, session: Any, codec: Any) -> None:
@@ -52,6 +70,9 @@ class StreamEngine:
         self._stash: tuple | None = None  # (events, index) waiting for pipe room
         self._read_paused = False
         self._hs_timer: Any = None
+        self.lock = threading.Lock()
+        self._lent = False  # an application thread is reading for us
+        self._last_direct = 0.0
         try:
             peer = sock.getpeername()
             self.peer_address = peer[0] if isinstance(peer, tuple) else ""
@@ -60,6 +81,10 @@ class StreamEngine:
 
     # -- lifecycle ---------------------------------------------------------
     def start(self, handshake_ivl_ms: int) -> None:
+        with self.lock:
+            self._start(handshake_ivl_ms)
+
+    def _start(self, handshake_ivl_ms: int) -> None:
         self.io.add_handler(self.fd, self, read=True)
         if handshake_ivl_ms > 0:
             self._hs_timer = self.io.call_later(handshake_ivl_ms / 1000.0, self._handshake_timeout)
@@ -69,6 +94,10 @@ class StreamEngine:
             self._handshake_complete(HandshakeComplete({}, (0, 0)))
 
     def close(self) -> None:
+        with self.lock:
+            self._close()
+
+    def _close(self) -> None:
         if self.closed:
             return
         self.closed = True
@@ -83,21 +112,35 @@ class StreamEngine:
     def _fail(self, reason: str, protocol: bool = False) -> None:
         if self.closed:
             return
-        self.close()
+        if not self.io.in_thread():
+            # Seen by a borrowing application thread: the I/O thread owns
+            # the session, so the failure is handled there.
+            self._lent = False
+            self.io.post(self._fail_locked, reason, protocol)
+            return
+        self._close()
         self.session.engine_error(self, reason, protocol)
 
+    def _fail_locked(self, reason: str, protocol: bool) -> None:
+        with self.lock:
+            self._fail(reason, protocol)
+
     def _handshake_timeout(self) -> None:
-        self._hs_timer = None
-        if not self.ready:
-            self._fail("handshake timed out", protocol=True)
+        with self.lock:
+            self._hs_timer = None
+            if not self.ready:
+                self._fail("handshake timed out", protocol=True)
 
     def has_pending_output(self) -> bool:
         return bool(self._out)
 
     # -- input ---------------------------------------------------------------
     def on_readable(self) -> None:
-        if self.closed or self._read_paused:
-            return
+        with self.lock:
+            if not (self.closed or self._read_paused or self._lent):
+                self._read()
+
+    def _read(self) -> None:
         try:
             data = self.sock.recv(_RECV_SIZE)
         except (BlockingIOError, InterruptedError):
@@ -168,17 +211,57 @@ class StreamEngine:
         """The pipe is at its HWM: hold what we decoded and stop reading."""
         self._stash = (events, index)
         self._read_paused = True
-        self.io.set_readable_interest(self.fd, False)
+        if not self._lent:
+            self.io.set_readable_interest(self.fd, False)
 
     def in_ready(self) -> None:
         """The pipe has room again (session relays the pipe's wake-up)."""
-        if self.closed or self._stash is None:
-            return
-        (events, index), self._stash = self._stash, None
-        self._read_paused = False
-        self._deliver(events, index)
-        if not self._read_paused and not self.closed:
-            self.io.set_readable_interest(self.fd, True)
+        with self.lock:
+            if self.closed or self._stash is None:
+                return
+            (events, index), self._stash = self._stash, None
+            self._read_paused = False
+            self._deliver(events, index)
+            if not self._read_paused and not self.closed and not self._lent:
+                self.io.set_readable_interest(self.fd, True)
+
+    # -- the application thread borrowing the connection to read -------------
+    def lend(self) -> bool:
+        """Let the calling thread read for us; False if it cannot now."""
+        if not self.lock.acquire(False):
+            return False
+        try:
+            if not self.ready or self.closed or self._read_paused or self._lent:
+                return False
+            self._lent = True
+            self.io.set_readable_interest(self.fd, False)
+            return True
+        finally:
+            self.lock.release()
+
+    def read_lent(self) -> None:
+        """The borrower saw our fd readable: read and decode as usual."""
+        with self.lock:
+            if self._lent and not self.closed and not self._read_paused:
+                self._read()
+
+    def read_lent_and_reclaim(self) -> None:
+        """The borrower saw our fd readable: read, decode, hand back."""
+        with self.lock:
+            if self._lent:
+                if not self.closed and not self._read_paused:
+                    self._read()
+                if self._lent:
+                    self._lent = False
+                    if not self.closed and not self._read_paused:
+                        self.io.set_readable_interest(self.fd, True)
+
+    def reclaim(self) -> None:
+        with self.lock:
+            if self._lent:
+                self._lent = False
+                if not self.closed and not self._read_paused:
+                    self.io.set_readable_interest(self.fd, True)
 
     def _handshake_complete(self, ev: HandshakeComplete) -> None:
         if self._hs_timer is not None:
@@ -190,12 +273,36 @@ class StreamEngine:
             self._fail("session refused the connection")
             return
         self._pull()
+        self.session.engine_flushed(self)
 
     # -- output --------------------------------------------------------------
     def out_ready(self) -> None:
         """The pipe has messages for us (session relays the pipe's wake-up)."""
-        if self.ready and not self.closed and not self._write_blocked:
+        with self.lock:
+            if self.ready and not self.closed and not self._write_blocked:
+                self._pull()
+                self.session.engine_flushed(self)
+
+    def try_send_direct(self) -> bool:
+        """Application thread: write the pipe's new messages now, if idle.
+
+        True when done here; False to leave it to the I/O thread (busy, not
+        ready, or a sender streaming fast enough to benefit from batching).
+        """
+        now = _perf_counter()
+        if now - self._last_direct < _DIRECT_SPACING:
+            self._last_direct = now
+            return False
+        if not self.lock.acquire(False):
+            return False
+        try:
+            if not self.ready or self.closed or self._write_blocked:
+                return False
+            self._last_direct = now
             self._pull()
+            return True
+        finally:
+            self.lock.release()
 
     def _pull(self) -> None:
         """Encode what the pipe holds and write it, batch after batch.
@@ -226,7 +333,6 @@ class StreamEngine:
             self._queue_codec_output()
             if not self._write():
                 break
-        self.session.engine_flushed(self)
 
     def _queue_codec_output(self) -> None:
         chunks = self.codec.data_to_send()
@@ -237,19 +343,23 @@ class StreamEngine:
                 self._out = chunks
 
     def on_writable(self) -> None:
-        if self.closed:
-            return
-        if self._write():
-            self._write_blocked = False
-            self.io.set_writable_interest(self.fd, False)
-            if self.ready:
-                self._pull()
+        with self.lock:
+            if self.closed:
+                return
+            if self._write():
+                self._write_blocked = False
+                self.io.set_writable_interest(self.fd, False)
+                if self.ready:
+                    self._pull()
+                self.session.engine_flushed(self)
 
     def _write(self) -> bool:
         """Write queued bytes; True if all went out."""
         out = self._out
         sock = self.sock
         try:
+            if len(out) == 2 and len(out[0]) + len(out[1]) <= _JOIN_LIMIT:
+                out[:] = [out[0] + out[1]]  # the common single small frame
             while out:
                 if len(out) == 1:
                     data = out[0]

@@ -62,6 +62,8 @@ class Signaler:
 
     def reset(self) -> None:
         """Forget past signals: drain the fd and clear the flag."""
+        if not self._pending:
+            return  # nothing was written since the last reset
         self._pending = False
         try:
             os.read(self._rfd, 4096)
@@ -90,3 +92,4 @@ class Signaler:
     @property
     def closed(self) -> bool:
         return self._closed
+
