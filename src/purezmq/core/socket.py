@@ -67,14 +67,22 @@ class SocketBase:
         # it reads the mailbox right after, so posting needs no wake-up.
         self._draining_lent = False
         self._lend_poll: Any = None  # (fd, poll object) for the borrowed engine
+        self._lent_engine: Any = None  # the connection this socket's thread borrowed
 
     # ================================================================
     # Sink interface: called from any thread, runs here later.
     # ================================================================
     def _post(self, fn: Any, arg: Any) -> None:
+        if self._draining_lent:
+            # Our own thread is decoding a borrowed connection: no mailbox
+            # round trip needed, and it re-reads the mailbox right after.
+            if fn == self._cmd_read_activated:
+                fn(arg)
+                return
+            self._mailbox.append((fn, arg))
+            return
         self._mailbox.append((fn, arg))
-        if not self._draining_lent:
-            self._sig.signal()
+        self._sig.signal()
 
     def read_activated(self, pipe: Any) -> None:
         self._post(self._cmd_read_activated, pipe)
@@ -256,6 +264,7 @@ class SocketBase:
             raise Again()
         deadline = None if timeout_ms < 0 else _monotonic() + timeout_ms / 1000.0
         sig = self._sig
+        self.release_borrowed()
         while True:
             sig.reset()
             self.process_commands()
@@ -349,6 +358,7 @@ class SocketBase:
             if engine is not None and engine.lend():
                 # Wait on the connection itself and decode here: no hop
                 # through the I/O thread between the wire and this call.
+                self._lent_engine = engine
                 readable = False
                 try:
                     readable = self._lend_wait(engine, left)
@@ -356,15 +366,23 @@ class SocketBase:
                     if readable:
                         self._draining_lent = True
                         try:
-                            engine.read_lent_and_reclaim()
+                            engine.read_lent()
                         finally:
                             self._draining_lent = False
                     else:
-                        engine.reclaim()
+                        engine.done_waiting()
             else:
+                self.release_borrowed()
                 sig.wait(left)
             if self.closed:
                 raise ZMQError(errno.ENOTSOCK)
+
+    def release_borrowed(self) -> None:
+        """Hand a borrowed connection back before waiting any other way."""
+        engine = self._lent_engine
+        if engine is not None:
+            self._lent_engine = None
+            engine.reclaim()
 
     def _lend_wait(self, engine: Any, timeout: float | None) -> bool:
         """Wait on our signaler and a borrowed engine's fd; True if the fd."""
@@ -383,11 +401,11 @@ class SocketBase:
 
     def _borrowable_engine(self) -> Any:
         """With exactly one peer over tcp/ipc, its engine (else None)."""
-        if len(self.pipes) != 1:
+        pipes = self.pipes
+        if len(pipes) != 1:
             return None
-        for pipe in self.pipes:
-            peer = pipe.peer
-            lendable = getattr(peer.sink, "lendable_engine", None) if peer is not None else None
+        for pipe in pipes:
+            lendable = getattr(pipe.peer.sink, "lendable_engine", None)
             return lendable() if lendable is not None else None
         return None
 
@@ -397,6 +415,9 @@ class SocketBase:
     def events(self) -> int:
         if self.closed:
             raise ZMQError(errno.ENOTSOCK)
+        # Whoever asks for EVENTS waits on our fd next: the I/O thread must
+        # be the one reading the connection then.
+        self.release_borrowed()
         self._sig.reset()
         self.process_commands()
         ev = 0

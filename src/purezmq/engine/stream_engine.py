@@ -37,7 +37,10 @@ from ..pipe import Subscription
 from ..zmtp import Connection, ProtocolError  # noqa: F401 - Connection is the usual codec
 from ..zmtp.events import Cancel, HandshakeComplete, PeerError, Subscribe
 
-_RECV_SIZE = 256 * 1024
+# Below glibc's mmap threshold: a bigger buffer costs an mmap/munmap pair per
+# read (and TLB shootdowns across threads), which dominated small-message
+# latency.
+_RECV_SIZE = 64 * 1024
 # Pull at most this many messages before writing: bounds latency and memory.
 _PULL_BATCH = 4096
 # Below this many queued bytes one join + send beats a scatter/gather write.
@@ -47,13 +50,17 @@ _IOV_MAX = 1024
 # batch its messages instead of paying a syscall per message.
 _DIRECT_SPACING = 50e-6
 _perf_counter = time.perf_counter
+# How long a borrowed connection may sit unwatched before the I/O thread
+# takes it back (for heartbeats, disconnects, and peers nobody recv()s from).
+_RECLAIM_TICK = 0.010
 
 
 class StreamEngine:
     __slots__ = (
         "io", "sock", "fd", "session", "codec", "pipe", "ready", "closed",
         "_out", "_write_blocked", "_stash", "_read_paused", "_hs_timer",
-        "peer_address", "lock", "_lent", "_last_direct",
+        "peer_address", "lock", "_lent", "_last_direct", "_borrowing",
+        "_borrow_seq", "_seen_seq", "_reclaim_timer",
     )
 
     def __init__(self, io: Any, sock: _socket.socket, session: Any, codec: Any) -> None:
@@ -73,6 +80,10 @@ class StreamEngine:
         self.lock = threading.Lock()
         self._lent = False  # an application thread is reading for us
         self._last_direct = 0.0
+        self._borrowing = False  # a borrower is inside its wait right now
+        self._borrow_seq = 0
+        self._seen_seq = 0
+        self._reclaim_timer: Any = None
         try:
             peer = sock.getpeername()
             self.peer_address = peer[0] if isinstance(peer, tuple) else ""
@@ -103,6 +114,8 @@ class StreamEngine:
         self.closed = True
         if self._hs_timer is not None:
             self._hs_timer.cancel()
+        if self._reclaim_timer is not None:
+            self._reclaim_timer.cancel()
         self.io.remove_handler(self.fd)
         try:
             self.sock.close()
@@ -226,42 +239,60 @@ class StreamEngine:
                 self.io.set_readable_interest(self.fd, True)
 
     # -- the application thread borrowing the connection to read -------------
+    # A borrower keeps the connection between its recv calls (a request-reply
+    # loop would otherwise race the I/O thread for every reply); the I/O
+    # thread takes it back once the borrower has been away for a tick.
     def lend(self) -> bool:
         """Let the calling thread read for us; False if it cannot now."""
-        if not self.lock.acquire(False):
-            return False
-        try:
-            if not self.ready or self.closed or self._read_paused or self._lent:
+        with self.lock:  # held only briefly by anyone: worth waiting for
+            if not self.ready or self.closed or self._read_paused:
                 return False
-            self._lent = True
-            self.io.set_readable_interest(self.fd, False)
+            self._borrow_seq += 1
+            self._borrowing = True
+            if not self._lent:
+                self._lent = True
+                self.io.set_readable_interest(self.fd, False)
+                self.io.post(self._arm_reclaim)
             return True
-        finally:
-            self.lock.release()
 
     def read_lent(self) -> None:
         """The borrower saw our fd readable: read and decode as usual."""
         with self.lock:
+            self._borrowing = False
             if self._lent and not self.closed and not self._read_paused:
                 self._read()
 
-    def read_lent_and_reclaim(self) -> None:
-        """The borrower saw our fd readable: read, decode, hand back."""
-        with self.lock:
-            if self._lent:
-                if not self.closed and not self._read_paused:
-                    self._read()
-                if self._lent:
-                    self._lent = False
-                    if not self.closed and not self._read_paused:
-                        self.io.set_readable_interest(self.fd, True)
+    def done_waiting(self) -> None:
+        """The borrower left its wait; it may come back soon."""
+        self._borrowing = False
 
     def reclaim(self) -> None:
+        """Take the connection back now (the borrower will not wait on it)."""
         with self.lock:
-            if self._lent:
-                self._lent = False
-                if not self.closed and not self._read_paused:
-                    self.io.set_readable_interest(self.fd, True)
+            self._borrowing = False
+            self._give_back()
+
+    def _give_back(self) -> None:
+        if self._lent:
+            self._lent = False
+            if not self.closed and not self._read_paused:
+                self.io.set_readable_interest(self.fd, True)
+
+    def _arm_reclaim(self) -> None:
+        if self._reclaim_timer is None and not self.closed:
+            self._seen_seq = self._borrow_seq
+            self._reclaim_timer = self.io.call_later(_RECLAIM_TICK, self._reclaim_tick)
+
+    def _reclaim_tick(self) -> None:
+        with self.lock:
+            self._reclaim_timer = None
+            if not self._lent or self.closed:
+                return
+            if self._borrowing or self._borrow_seq != self._seen_seq:
+                self._seen_seq = self._borrow_seq
+                self._reclaim_timer = self.io.call_later(_RECLAIM_TICK, self._reclaim_tick)
+                return
+            self._give_back()
 
     def _handshake_complete(self, ev: HandshakeComplete) -> None:
         if self._hs_timer is not None:
@@ -290,7 +321,8 @@ class StreamEngine:
         ready, or a sender streaming fast enough to benefit from batching).
         """
         now = _perf_counter()
-        if now - self._last_direct < _DIRECT_SPACING:
+        if now - self._last_direct < _DIRECT_SPACING and not self._lent:
+            # (A borrower just waited on a reply: that is no stream.)
             self._last_direct = now
             return False
         if not self.lock.acquire(False):
