@@ -91,7 +91,8 @@ class Session:
         raise NotImplementedError
 
     def engine_flushed(self, engine: StreamEngine) -> None:
-        if self.terminating:
+        """Called without the engine lock held: may close the engine."""
+        if self.terminating and engine is self.engine:
             self._check_drained()
 
     def engine_error(self, engine: StreamEngine, reason: str, protocol: bool) -> None:

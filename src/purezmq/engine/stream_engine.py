@@ -150,8 +150,11 @@ class StreamEngine:
     # -- input ---------------------------------------------------------------
     def on_readable(self) -> None:
         with self.lock:
-            if not (self.closed or self._read_paused or self._lent):
-                self._read()
+            if self.closed or self._read_paused or self._lent:
+                return
+            self._read()
+        if self.session.terminating:  # the handshake may just have flushed
+            self.session.engine_flushed(self)
 
     def _read(self) -> None:
         try:
@@ -304,15 +307,16 @@ class StreamEngine:
             self._fail("session refused the connection")
             return
         self._pull()
-        self.session.engine_flushed(self)
 
     # -- output --------------------------------------------------------------
     def out_ready(self) -> None:
         """The pipe has messages for us (session relays the pipe's wake-up)."""
         with self.lock:
-            if self.ready and not self.closed and not self._write_blocked:
-                self._pull()
-                self.session.engine_flushed(self)
+            if not (self.ready and not self.closed and not self._write_blocked):
+                return
+            self._pull()
+        # Outside the lock: a lingering session may close us from here.
+        self.session.engine_flushed(self)
 
     def try_send_direct(self) -> bool:
         """Application thread: write the pipe's new messages now, if idle.
@@ -376,14 +380,13 @@ class StreamEngine:
 
     def on_writable(self) -> None:
         with self.lock:
-            if self.closed:
+            if self.closed or not self._write():
                 return
-            if self._write():
-                self._write_blocked = False
-                self.io.set_writable_interest(self.fd, False)
-                if self.ready:
-                    self._pull()
-                self.session.engine_flushed(self)
+            self._write_blocked = False
+            self.io.set_writable_interest(self.fd, False)
+            if self.ready:
+                self._pull()
+        self.session.engine_flushed(self)
 
     def _write(self) -> bool:
         """Write queued bytes; True if all went out."""
