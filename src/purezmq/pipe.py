@@ -229,12 +229,39 @@ class Pipe:
                 f"in={len(self.inbox.dq)} out={len(self.outbox.dq)}>")
 
 
-def pipe_pair(hwm_a_to_b: int, hwm_b_to_a: int) -> tuple[Pipe, Pipe]:
+class ConflatingPipe(Pipe):
+    """A pipe end whose outbox keeps only the newest message (CONFLATE).
+
+    There is no high-water mark: a new message replaces an unread one.
+    """
+
+    __slots__ = ()
+
+    def write(self, msg: Any) -> bool:
+        if self.peer_gone or self.terminated:
+            return False
+        self.outbox.dq.clear()
+        self.force_write(msg)
+        return True
+
+    def write_many(self, msgs: list, start: int, stop: int) -> int:
+        if stop > start:
+            self.write(msgs[stop - 1])
+        return stop
+
+    def check_write(self) -> bool:
+        return not (self.peer_gone or self.terminated)
+
+
+def pipe_pair(hwm_a_to_b: int, hwm_b_to_a: int, conflate: bool = False) -> tuple[Pipe, Pipe]:
     """Create two joined ends: a writes to b with hwm_a_to_b and so on."""
+    if conflate:
+        hwm_a_to_b = hwm_b_to_a = 0
     ab = Channel(hwm_a_to_b)
     ba = Channel(hwm_b_to_a)
-    a = Pipe(ba, ab)
-    b = Pipe(ab, ba)
+    cls = ConflatingPipe if conflate else Pipe
+    a = cls(ba, ab)
+    b = cls(ab, ba)
     a.peer, b.peer = b, a
     ab.writer, ab.reader = a, b
     ba.writer, ba.reader = b, a

@@ -11,7 +11,7 @@ import purezmq as pz
 
 zmq = pytest.importorskip("zmq")
 
-TIMEOUT_MS = 3000
+TIMEOUT_MS = 2000
 LIBS = {"pz": pz, "lz": zmq}
 
 
@@ -20,7 +20,7 @@ def lib_of(sock):
 
 
 def make(context, typename: str, **options):
-    """A socket of ``typename`` (e.g. "DEALER") with LINGER 0 and 3 s timeouts."""
+    """A socket of ``typename`` (e.g. "DEALER") with LINGER 0 and 2 s timeouts."""
     lib = pz if isinstance(context, pz.Context) else zmq
     sock = context.socket(getattr(lib, typename))
     sock.linger = 0
@@ -34,18 +34,6 @@ def make(context, typename: str, **options):
 def endpoint(sock) -> str:
     ep = sock.last_endpoint
     return ep.decode() if isinstance(ep, bytes) else ep
-
-
-def port_of(sock) -> int:
-    return int(endpoint(sock).rsplit(":", 1)[1])
-
-
-def link(binder, connecter, addr: str) -> str:
-    """Bind ``binder`` to ``addr`` (wildcard port), connect ``connecter``; the endpoint."""
-    binder.bind(addr)
-    ep = endpoint(binder)
-    connecter.connect(ep)
-    return ep
 
 
 def recv_or_none(sock, timeout_ms: int = 200):
@@ -92,16 +80,6 @@ def recv_kicking(sock, other, timeout: float = 5.0) -> bytes:
         kick(other)
         assert time.monotonic() < deadline, "nothing arrived"
     return sock.recv()
-
-
-def wait_for(predicate, timeout: float = 5.0, interval: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while True:
-        if predicate():
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(interval)
 
 
 def send_until_routable(router, parts: list, timeout: float = 5.0) -> None:

@@ -1,10 +1,13 @@
 """Connections coming and going between purezmq and libzmq: reconnection to
 a peer re-bound on the same address, incompatible socket types that must
-never exchange a message, and high-water marks pushing back across the wire.
+never exchange a message (nor redial in a loop), high-water marks pushing
+back across the wire, and LINGER delivering what close() left behind.
 """
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 
 import pytest
@@ -45,14 +48,7 @@ def _dealer(conn, bound, tag):
     assert conn.recv() == b"re:" + tag
 
 
-def _req(conn, bound, tag):
-    conn.send(tag)
-    assert bound.recv() == tag
-    bound.send(b"re:" + tag)
-    assert conn.recv() == b"re:" + tag
-
-
-def _pair(conn, bound, tag):
+def _both_ways(conn, bound, tag):  # PAIR, REQ-REP
     conn.send(tag)
     assert bound.recv() == tag
     bound.send(b"re:" + tag)
@@ -73,8 +69,8 @@ def _xsub(conn, bound, tag):
 RECONNECT = {
     ("PUSH", "PULL"): (_push, True),
     ("DEALER", "ROUTER"): (_dealer, True),
-    ("PAIR", "PAIR"): (_pair, True),
-    ("REQ", "REP"): (_req, False),
+    ("PAIR", "PAIR"): (_both_ways, True),
+    ("REQ", "REP"): (_both_ways, False),
     ("SUB", "PUB"): (_sub, False),
     ("XSUB", "XPUB"): (_xsub, False),
 }
@@ -289,3 +285,102 @@ def test_purezmq_pub_drops_instead_of_blocking(ctx, zctx, bind_endpoint, subscri
     assert got, "nothing arrived"
     assert got == sorted(set(got)), "reordered or duplicated messages"
     assert len(got) < LIMIT // 4, "a slow subscriber should have made the PUB drop"
+
+
+@pytest.mark.parametrize("mandatory", [0, 1])
+def test_purezmq_router_to_slow_libzmq_dealer(ctx, zctx, bind_endpoint, mandatory):
+    """ROUTER at HWM: drops silently, or with ROUTER_MANDATORY says EAGAIN."""
+    router = make(ctx, "ROUTER", sndhwm=HWM, sndbuf=KBUF, router_mandatory=mandatory)
+    router.bind(bind_endpoint("tcp"))
+    dealer = make(zctx, "DEALER", rcvhwm=HWM, rcvbuf=KBUF, routing_id=b"slow")
+    dealer.connect(endpoint(router))
+    dealer.send(b"hi")
+    assert router.recv_multipart() == [b"slow", b"hi"]
+    payload = b"x" * (MSG - 8)
+    sent = 0
+    while sent < LIMIT:
+        try:
+            router.send_multipart([b"slow", b"%08d" % sent + payload], pz.DONTWAIT)
+            sent += 1
+        except pz.Again:
+            assert mandatory, "ROUTER without ROUTER_MANDATORY must drop, not raise EAGAIN"
+            if not router.poll(300, pz.POLLOUT):
+                break
+    if mandatory:
+        assert sent < LIMIT, "ROUTER_MANDATORY never reported a full peer"
+        _drain_in_order(dealer, sent)
+    else:
+        assert sent == LIMIT
+        got = []
+        while (msg := recv_or_none(dealer, 300)) is not None:
+            got.append(int(msg[0][:8]))
+        assert got == sorted(set(got)) and len(got) < LIMIT
+
+
+# -- LINGER: pending messages leave after close(), and term() returns ---------------
+
+def _term_within(context, seconds: float) -> bool:
+    done = threading.Event()
+    threading.Thread(target=lambda: (context.term(), done.set()), daemon=True).start()
+    return done.wait(seconds)
+
+
+def _free_tcp_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.mark.parametrize("linger", [-1, 1500])
+def test_linger_delivers_to_peer_that_binds_after_close(zctx, linger):
+    """Messages sent before any peer exists go out when the peer appears
+    within LINGER after close(); then term() returns (libzmq: 0.3 s here)."""
+    context = pz.Context()  # not the fixture: if term() hangs, leave it behind
+    port = _free_tcp_port()
+    push = context.socket(pz.PUSH)
+    push.reconnect_ivl = 50
+    push.connect(f"tcp://127.0.0.1:{port}")
+    for i in range(10):
+        push.send(b"%d" % i)
+    push.close(linger=linger)
+    time.sleep(0.2)
+    pull = make(zctx, "PULL")
+    pull.bind(f"tcp://127.0.0.1:{port}")
+    assert [pull.recv() for _ in range(10)] == [b"%d" % i for i in range(10)]
+    assert _term_within(context, 3.0), "Context.term() hung after a lingering close"
+
+
+def test_linger_close_with_slow_reader_then_term(zctx, bind_endpoint):
+    """close() while messages still wait for a slow reader: they are all
+    delivered once it reads, other sockets of the context keep working,
+    and term() returns."""
+    context = pz.Context()
+    pull = make(zctx, "PULL", rcvhwm=HWM, rcvbuf=KBUF)
+    pull.bind(bind_endpoint("tcp"))
+    push = context.socket(pz.PUSH)
+    push.sndhwm = 1000
+    push.sndbuf = KBUF
+    push.connect(endpoint(pull))
+    push.send(b"warm-up")
+    assert pull.recv() == b"warm-up"
+    payload = b"x" * (MSG - 8)
+    for i in range(200):
+        push.send(b"%08d" % i + payload)
+    time.sleep(0.1)
+    push.close(linger=5000)
+    _drain_in_order(pull, 200)
+    # The context's I/O thread still serves its other sockets.
+    other = context.socket(pz.PAIR)
+    other.linger = 0
+    other.rcvtimeo = 2000
+    peer = make(zctx, "PAIR")
+    peer.bind(bind_endpoint("tcp"))
+    other.connect(endpoint(peer))
+    assert peer.poll(2000, zmq.POLLOUT), (
+        "a new purezmq socket on the same context never connected: its I/O thread is stuck")
+    peer.send(b"still alive?")
+    assert other.recv() == b"still alive?"
+    other.close()
+    assert _term_within(context, 3.0), "Context.term() hung after a lingering close"

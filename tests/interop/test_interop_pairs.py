@@ -21,6 +21,7 @@ ORDERED_LOCKSTEP = 100
 PAYLOADS = [
     ("single", [b"hello"]),
     ("multipart", [b"a", b"bb", b"ccc", b"L" * 300]),
+    ("frame-size-edges", [b"x" * 255, b"y" * 256, b"z" * 65536]),
     ("empty-frames", [b"", b"mid", b""]),
     ("all-empty-multipart", [b"", b""]),
     ("zero-byte", [b""]),

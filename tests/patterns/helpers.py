@@ -6,6 +6,7 @@ RCVTIMEO/SNDTIMEO, and the wait helpers poll with a deadline.
 
 from __future__ import annotations
 
+import errno
 import socket
 import time
 
@@ -35,16 +36,6 @@ def sock(ctx, socket_type, timeout: int = TIMEOUT_MS, **options):
 def endpoint(s) -> str:
     """The endpoint a bound socket can be reached at (LAST_ENDPOINT)."""
     return s.last_endpoint.decode()
-
-
-def bound_pair(ctx, bind_endpoint, transport, bind_type, connect_type,
-               bind_opts=None, connect_opts=None):
-    """(bound socket, connected socket); the second connects to the first."""
-    b = sock(ctx, bind_type, **(bind_opts or {}))
-    b.bind(bind_endpoint(transport))
-    c = sock(ctx, connect_type, **(connect_opts or {}))
-    c.connect(endpoint(b))
-    return b, c
 
 
 def wait_until(predicate, timeout: float = 2.0, interval: float = 0.005) -> bool:
@@ -157,3 +148,17 @@ def run_with_timeout(fn, timeout: float):
     t.start()
     t.join(timeout)
     return (not t.is_alive()), box.get("result")
+
+
+def bind_retrying(s, ep: str, timeout: float = 3.0) -> None:
+    """bind() to an endpoint that was just released: a closed or unbound
+    listener is closed by the I/O thread a moment later (as in libzmq)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            s.bind(ep)
+            return
+        except zmq.ZMQError as e:
+            if e.errno != errno.EADDRINUSE or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)

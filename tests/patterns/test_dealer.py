@@ -67,7 +67,7 @@ def test_dealer_fair_queue_in(ctx, bind_endpoint, transport):
     for k, s in enumerate(senders):
         s.send_multipart([b"1-%d" % k, b"more"])
         s.send_multipart([b"2-%d" % k, b"more"])
-    time.sleep(2 * SETTLE)
+    time.sleep(SETTLE)
     first = {tuple(receiver.recv_multipart()) for _ in senders}
     second = {tuple(receiver.recv_multipart()) for _ in senders}
     assert first == {(b"1-%d" % k, b"more") for k in range(SERVICES)}
@@ -85,7 +85,7 @@ def test_dealer_fair_queue_in_connecting(ctx, bind_endpoint, transport):
     for k, s in enumerate(senders):
         for j in range(2):
             s.send(b"%d-%d" % (j, k))
-    time.sleep(2 * SETTLE)
+    time.sleep(SETTLE)
     for j in range(2):
         assert {receiver.recv() for _ in senders} == {b"%d-%d" % (j, k) for k in range(SERVICES)}
 

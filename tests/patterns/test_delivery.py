@@ -51,12 +51,6 @@ def _one_way(sender, receiver, messages=MESSAGES):
         assert receiver.recv_multipart() == m
 
 
-def _check_msgs(got, expected):
-    assert len(got) == len(expected)
-    for g, e in zip(got, expected):
-        assert g == e
-
-
 def run_pair_pair(a, b):
     _one_way(a, b)
     _one_way(b, a)

@@ -227,7 +227,7 @@ def test_rep_fair_queue_in(ctx, bind_endpoint, transport):
         assert reqs[0].recv() == b"A"
     for k, r in enumerate(reqs):
         r.send(b"%d" % k)
-    time.sleep(2 * SETTLE)
+    time.sleep(SETTLE)
     got = set()
     for _ in reqs:
         body = rep.recv()

@@ -32,7 +32,7 @@ def test_router_fair_queue_in(ctx, bind_endpoint, transport):
     time.sleep(SETTLE)
     for d in dealers:
         d.send(b"M")
-    time.sleep(2 * SETTLE)
+    time.sleep(SETTLE)
     got = []
     for _ in dealers:
         ident, body = router.recv_multipart()
@@ -240,3 +240,41 @@ def test_router_mandatory_events_without_peers(ctx, bind_endpoint, transport):
     router.router_mandatory = 1
     router.bind(bind_endpoint(transport))
     assert not router.getsockopt(zmq.EVENTS) & zmq.POLLOUT  # nowhere to write
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_router_ignores_duplicate_identity(ctx, bind_endpoint, transport):
+    """Without ROUTER_HANDOVER a second peer claiming a taken identity is
+    ignored: the first keeps getting the messages, the second is not heard."""
+    router = sock(ctx, zmq.ROUTER)
+    router.bind(bind_endpoint(transport))
+    first = sock(ctx, zmq.DEALER, routing_id=b"X")
+    first.connect(endpoint(router))
+    first.send(b"from first")
+    assert router.recv_multipart() == [b"X", b"from first"]
+    second = sock(ctx, zmq.DEALER, routing_id=b"X")
+    second.connect(endpoint(router))
+    second.send(b"from second")
+    time.sleep(2 * SETTLE)
+    assert_nothing(router, 100)
+    router.send_multipart([b"X", b"to X"])
+    assert first.recv() == b"to X"
+    assert_nothing(second, 50)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_router_handover(ctx, bind_endpoint, transport):
+    """With ROUTER_HANDOVER the newcomer takes the identity over."""
+    router = sock(ctx, zmq.ROUTER, router_handover=1)
+    router.bind(bind_endpoint(transport))
+    first = sock(ctx, zmq.DEALER, routing_id=b"X")
+    first.connect(endpoint(router))
+    first.send(b"from first")
+    assert router.recv_multipart() == [b"X", b"from first"]
+    second = sock(ctx, zmq.DEALER, routing_id=b"X")
+    second.connect(endpoint(router))
+    second.send(b"from second")
+    assert router.recv_multipart() == [b"X", b"from second"]
+    router.send_multipart([b"X", b"to X"])
+    assert second.recv() == b"to X"
+    assert_nothing(first, 50)

@@ -84,8 +84,10 @@ def open_fds() -> int:
 class RawPeer:
     """A TCP connection driven byte by byte; every read has a deadline."""
 
-    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = TIMEOUT) -> None:
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", timeout: float = TIMEOUT,
+                 sock: socket.socket | None = None) -> None:
+        self.sock = sock if sock is not None else socket.create_connection((host, port),
+                                                                           timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.timeout = timeout
         self.buf = b""
@@ -180,14 +182,38 @@ class RawPeer:
         self.peer_greeting = g
         return g
 
+    def read_ready(self) -> dict:
+        flags, body = self.recv_frame()
+        assert flags == COMMAND, flags
+        assert body[:6] == b"\x05READY", body[:16]
+        self.peer_ready = parse_properties(body[6:])
+        return self.peer_ready
+
     def handshake(self, socket_type: bytes = b"DEALER", identity: bytes | None = b"",
                   minor: int = 1, extra: bytes = b"") -> dict:
         """Complete the NULL handshake; return the server's READY properties."""
         self.send(greeting(minor=minor))
         self.read_greeting()
         self.send(ready(socket_type, identity, extra))
-        flags, body = self.recv_frame()
-        assert flags == COMMAND, flags
-        assert body[:6] == b"\x05READY", body[:16]
-        self.peer_ready = parse_properties(body[6:])
-        return self.peer_ready
+        return self.read_ready()
+
+
+class RawListener:
+    """A plain TCP listener on a free port: a raw ZMTP *server* for a
+    connecting purezmq socket."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.endpoint = f"tcp://127.0.0.1:{self.port}"
+
+    def accept(self, timeout: float = TIMEOUT) -> RawPeer:
+        self.sock.settimeout(timeout)
+        conn, _ = self.sock.accept()
+        conn.settimeout(timeout)
+        return RawPeer(sock=conn, timeout=timeout)
+
+    def close(self) -> None:
+        self.sock.close()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import select
+import threading
 import time
 from collections import deque
 from typing import Any
@@ -30,6 +31,8 @@ from ..reactor.signaler import Signaler
 from .options import HWM_OPTION, Options, coerce, spec_for
 
 _monotonic = time.monotonic
+_get_ident = threading.get_ident
+_CONFLATE_TYPES = frozenset({"DEALER", "PULL", "PUSH", "PUB", "SUB"})
 # Plain ints: IntFlag arithmetic costs a microsecond per call on the hot path.
 POLLIN = 1
 POLLOUT = 2
@@ -46,6 +49,9 @@ class SocketBase:
     resubscribe_on_reconnect = False
     # STREAM sockets speak raw bytes, not ZMTP.
     raw = False
+    # A check on every message from the wire; False drops the connection
+    # (libzmq's per-type sessions, e.g. REQ's).  None: anything goes.
+    inbound_ok: Any = None
 
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx
@@ -63,9 +69,9 @@ class SocketBase:
         self._in_idx = 0
         self.rcvmore = False
         self.monitor: Any = None  # set by the monitor machinery
-        # True while this socket's own thread decodes a borrowed connection:
-        # it reads the mailbox right after, so posting needs no wake-up.
-        self._draining_lent = False
+        # The id of this socket's thread while it decodes a borrowed
+        # connection (it reads the mailbox right after: no wake-up needed).
+        self._draining_lent = 0
         self._lend_poll: Any = None  # (fd, poll object) for the borrowed engine
         self._lent_engine: Any = None  # the connection this socket's thread borrowed
 
@@ -73,9 +79,9 @@ class SocketBase:
     # Sink interface: called from any thread, runs here later.
     # ================================================================
     def _post(self, fn: Any, arg: Any) -> None:
-        if self._draining_lent:
+        if self._draining_lent == _get_ident():
             # Our own thread is decoding a borrowed connection: no mailbox
-            # round trip needed, and it re-reads the mailbox right after.
+            # round trip needed, and it reads the mailbox right after.
             if fn == self._cmd_read_activated:
                 fn(arg)
                 return
@@ -134,8 +140,10 @@ class SocketBase:
         if pipe in self.pipes:
             self._detach_pipe(pipe)
 
-    def _detach_pipe(self, pipe: Any) -> None:
+    def _detach_pipe(self, pipe: Any, drop_unread: bool = False) -> None:
         """Forget a pipe everywhere and end our side of it."""
+        if drop_unread:
+            pipe.inbox.dq.clear()
         self.pipes.discard(pipe)
         owners = self._endpoints.get(pipe.endpoint) if pipe.endpoint else None
         if owners is not None and pipe in owners:
@@ -344,13 +352,14 @@ class SocketBase:
         sig = self._sig
         while True:
             if checked and not sig._pending and not self._mailbox:
-                checked = False  # nothing changed since the caller looked
+                pass  # nothing changed since the caller looked
             else:
                 sig.reset()
                 self.process_commands()
                 msg = self._xrecv()
                 if msg is not None:
                     return msg
+            checked = False  # only the first pass may trust the caller
             left = None if deadline is None else deadline - _monotonic()
             if left is not None and left <= 0:
                 raise Again()
@@ -364,11 +373,11 @@ class SocketBase:
                     readable = self._lend_wait(engine, left)
                 finally:
                     if readable:
-                        self._draining_lent = True
+                        self._draining_lent = _get_ident()
                         try:
                             engine.read_lent()
                         finally:
-                            self._draining_lent = False
+                            self._draining_lent = 0
                     else:
                         engine.done_waiting()
             else:
@@ -468,8 +477,15 @@ class SocketBase:
         except ContextTerminated:
             pass
 
+    @property
+    def conflating(self) -> bool:
+        """CONFLATE as libzmq applies it: only to these socket types."""
+        return bool(self.options.conflate) and self.zmtp_name in _CONFLATE_TYPES
+
     def _apply_hwm(self) -> None:
         """libzmq 4.2+ applies new HWMs to existing pipes too."""
+        if self.conflating:
+            return
         for pipe in self.pipes:
             pipe.outbox.set_hwm(self.options.sndhwm)
             pipe.inbox.set_hwm(self.options.rcvhwm)
@@ -496,35 +512,29 @@ class SocketBase:
 
     def unbind(self, endpoint: str) -> None:
         self._check_usable()
-        self._drop_endpoint(endpoint, want_listener=True)
+        self._drop_endpoint(endpoint)
 
     def disconnect(self, endpoint: str) -> None:
         self._check_usable()
-        self._drop_endpoint(endpoint, want_listener=False)
+        self._drop_endpoint(endpoint)
 
-    def _drop_endpoint(self, endpoint: str, want_listener: bool) -> None:
+    def _drop_endpoint(self, endpoint: str) -> None:
+        """libzmq's term_endpoint: unbind and disconnect are one operation."""
         from ..transport import normalize_endpoint
-        key = normalize_endpoint(endpoint)
-        owners = self._endpoints.get(key)
-        if owners is None and key != endpoint:
-            owners = self._endpoints.get(endpoint)
-            key = endpoint
+        key = normalize_endpoint(endpoint)  # raises for a bad endpoint
+        owners = self._endpoints.pop(key, None)
         if not owners:
             raise ZMQError(errno.ENOENT)
-        matching = [o for o in owners if getattr(o, "is_listener", False) == want_listener
-                    or (not want_listener and o.__class__.__name__ == "Pipe")]
-        if not matching:
-            raise ZMQError(errno.ENOENT)
-        for o in matching:
-            if o in owners:
-                owners.remove(o)
-            if o.__class__.__name__ == "Pipe":
-                if o in self.pipes:
-                    self._detach_pipe(o)
-            else:
-                o.terminate()
-        if not owners and key in self._endpoints:
-            del self._endpoints[key]
+        for owner in owners:
+            if owner.__class__.__name__ == "Pipe":
+                self._detach_pipe(owner, drop_unread=True)
+                continue
+            mine = getattr(owner, "pipe", None)
+            mine = mine.peer if mine is not None else None
+            if mine is not None and mine in self.pipes:
+                # What that peer sent and we did not read goes with it.
+                self._detach_pipe(mine, drop_unread=True)
+            owner.terminate()
 
     def endpoint_owner_gone(self, endpoint: str, owner: Any) -> None:
         """A listener or session ended by itself (socket thread)."""

@@ -68,7 +68,7 @@ class Session:
     def _make_pipe(self) -> Any:
         """A pipe pair with our end kept and the socket's end returned."""
         opts = self.options
-        sock_end, our_end = pipe_pair(opts.sndhwm, opts.rcvhwm)
+        sock_end, our_end = pipe_pair(opts.sndhwm, opts.rcvhwm, self.socket.conflating)
         sock_end.sink = self.socket
         our_end.sink = self
         sock_end.endpoint = self.endpoint
@@ -107,7 +107,11 @@ class Session:
                                max_message_size=opts.maxmsgsize)
         engine = StreamEngine(self.io, sock, self, codec)
         self.engine = engine
-        engine.start(0 if self.socket.raw else opts.handshake_ivl)
+        if self.socket.raw:
+            engine.start(0)
+        else:
+            engine.start(opts.handshake_ivl,
+                         (opts.heartbeat_ivl, opts.heartbeat_timeout, opts.heartbeat_ttl))
 
     def _socket_metadata(self, engine: StreamEngine, metadata: dict) -> dict:
         meta = dict(metadata)
@@ -304,13 +308,24 @@ class ConnectSession(Session):
             return
         base = self.options.reconnect_ivl
         if base < 0:
-            return  # reconnection disabled: stay idle until closed
+            # Reconnection disabled: this connect() is over.  The pipe goes,
+            # and the endpoint may be connected again.
+            self._finish()
+            return
         delay = self._ivl + (random.randrange(base) if base > 0 else 0)
         ivl_max = self.options.reconnect_ivl_max
         if ivl_max > base:
             self._ivl = min(self._ivl * 2, ivl_max) if self._ivl else ivl_max
         self.monitor_event(Event.CONNECT_RETRIED, delay)
         self._retry_timer = self.io.call_later(delay / 1000.0, self._dial)
+
+    def _finished(self) -> None:
+        if not self.socket.closed:
+            self.socket.call_soon(self._forget_me)
+
+    def _forget_me(self, _: Any) -> None:
+        """Socket thread: drop this ended connect() from the socket's books."""
+        self.socket.endpoint_owner_gone(self.endpoint, self)
 
     def _stop_connecting(self) -> None:
         if self._retry_timer is not None:
@@ -368,7 +383,9 @@ class ConnectSession(Session):
             elif self._resubscribes and engine.ready:
                 pipe.inbox.dq.clear()  # libzmq's hiccup: stale output is dropped
                 self.socket.pipe_hiccuped(pipe.peer)
-        if self.terminating and (self.pipe is None or not self.pipe.has_input()):
+        if protocol or (self.terminating and (self.pipe is None or not self.pipe.has_input())):
+            # libzmq ends the session on a protocol error: redialling a peer
+            # that speaks nonsense (or the wrong socket type) would storm it.
             self._finish()
             return
         self._schedule_retry()

@@ -35,7 +35,7 @@ from typing import Any
 
 from ..pipe import Subscription
 from ..zmtp import Connection, ProtocolError  # noqa: F401 - Connection is the usual codec
-from ..zmtp.events import Cancel, HandshakeComplete, PeerError, Subscribe
+from ..zmtp.events import Cancel, HandshakeComplete, PeerError, Ping, Subscribe
 
 # Below glibc's mmap threshold: a bigger buffer costs an mmap/munmap pair per
 # read (and TLB shootdowns across threads), which dominated small-message
@@ -50,6 +50,7 @@ _IOV_MAX = 1024
 # batch its messages instead of paying a syscall per message.
 _DIRECT_SPACING = 50e-6
 _perf_counter = time.perf_counter
+_monotonic = time.monotonic
 # How long a borrowed connection may sit unwatched before the I/O thread
 # takes it back (for heartbeats, disconnects, and peers nobody recv()s from).
 _RECLAIM_TICK = 0.010
@@ -60,7 +61,8 @@ class StreamEngine:
         "io", "sock", "fd", "session", "codec", "pipe", "ready", "closed",
         "_out", "_write_blocked", "_stash", "_read_paused", "_hs_timer",
         "peer_address", "lock", "_lent", "_last_direct", "_borrowing",
-        "_borrow_seq", "_seen_seq", "_reclaim_timer",
+        "_borrow_seq", "_seen_seq", "_reclaim_timer", "check",
+        "_hb", "_hb_timer", "_last_rx", "_ping_at", "_timeout_timer", "_ttl_timer",
     )
 
     def __init__(self, io: Any, sock: _socket.socket, session: Any, codec: Any) -> None:
@@ -84,6 +86,13 @@ class StreamEngine:
         self._borrow_seq = 0
         self._seen_seq = 0
         self._reclaim_timer: Any = None
+        self.check = session.socket.inbound_ok  # per-type inbound validation
+        self._hb: tuple = (0, 0, 0)  # heartbeat ivl, timeout, ttl in seconds
+        self._hb_timer: Any = None
+        self._timeout_timer: Any = None
+        self._ttl_timer: Any = None
+        self._last_rx = 0.0  # when bytes last arrived: heartbeats read it
+        self._ping_at = 0.0
         try:
             peer = sock.getpeername()
             self.peer_address = peer[0] if isinstance(peer, tuple) else ""
@@ -91,7 +100,12 @@ class StreamEngine:
             self.peer_address = ""
 
     # -- lifecycle ---------------------------------------------------------
-    def start(self, handshake_ivl_ms: int) -> None:
+    def start(self, handshake_ivl_ms: int, heartbeat_ms: tuple = (0, -1, 0)) -> None:
+        """heartbeat_ms: HEARTBEAT_IVL, HEARTBEAT_TIMEOUT, HEARTBEAT_TTL."""
+        ivl, timeout, ttl = heartbeat_ms
+        if timeout < 0:
+            timeout = ivl  # libzmq: the timeout defaults to the interval
+        self._hb = (ivl / 1000.0, timeout / 1000.0, ttl)
         with self.lock:
             self._start(handshake_ivl_ms)
 
@@ -112,10 +126,15 @@ class StreamEngine:
         if self.closed:
             return
         self.closed = True
+        self._release()
+
+    def _release(self) -> None:
+        """I/O thread: give back the fd, timers and the OS socket."""
         if self._hs_timer is not None:
             self._hs_timer.cancel()
-        if self._reclaim_timer is not None:
-            self._reclaim_timer.cancel()
+        for timer in (self._reclaim_timer, self._hb_timer, self._timeout_timer, self._ttl_timer):
+            if timer is not None:
+                timer.cancel()
         self.io.remove_handler(self.fd)
         try:
             self.sock.close()
@@ -126,23 +145,26 @@ class StreamEngine:
         if self.closed:
             return
         if not self.io.in_thread():
-            # Seen by a borrowing application thread: the I/O thread owns
-            # the session, so the failure is handled there.
+            # Seen by a borrowing application thread: stop every path now
+            # (nothing more is read or written), and let the I/O thread,
+            # which owns the session, tear down and report.
+            self.closed = True
             self._lent = False
-            self.io.post(self._fail_locked, reason, protocol)
+            self.io.post(self._fail_posted, reason, protocol)
             return
         self._close()
         self.session.engine_error(self, reason, protocol)
 
-    def _fail_locked(self, reason: str, protocol: bool) -> None:
+    def _fail_posted(self, reason: str, protocol: bool) -> None:
         with self.lock:
-            self._fail(reason, protocol)
+            self._release()
+        self.session.engine_error(self, reason, protocol)
 
     def _handshake_timeout(self) -> None:
         with self.lock:
             self._hs_timer = None
             if not self.ready:
-                self._fail("handshake timed out", protocol=True)
+                self._fail("handshake timed out")  # libzmq: a timeout, so redial
 
     def has_pending_output(self) -> bool:
         return bool(self._out)
@@ -167,6 +189,7 @@ class StreamEngine:
         if not data:
             self._fail("connection closed by peer")
             return
+        self._last_rx = _monotonic()
         try:
             events = self.codec.receive_data(data)
         except ProtocolError as e:
@@ -200,6 +223,13 @@ class StreamEngine:
                 j = i + 1
                 while j < limit and events[j].__class__ is list:
                     j += 1
+                check = self.check
+                if check is not None:
+                    for m in range(i, j):
+                        if not check(events[m]):
+                            pipe.write_many(events, i, m)
+                            self._fail("malformed message for this socket type", protocol=True)
+                            return
                 k = pipe.write_many(events, i, j)
                 if k < j:
                     self._pause_reading(events, k)
@@ -217,6 +247,10 @@ class StreamEngine:
                     events[i] = msg  # retried as data when the pipe has room
                     self._pause_reading(events, i)
                     return
+            elif ev.__class__ is Ping:
+                # The codec answered it; a TTL means "drop me if I go quiet".
+                if ev.ttl > 0:
+                    self.io.post(self._arm_ttl, ev.ttl / 10.0)
             elif ev.__class__ is PeerError:
                 self._fail(f"peer sent ERROR: {ev.reason!r}", protocol=True)
                 return
@@ -307,6 +341,43 @@ class StreamEngine:
             self._fail("session refused the connection")
             return
         self._pull()
+        if self._hb[0] > 0:
+            self._hb_timer = self.io.call_later(self._hb[0], self._send_ping)
+
+    # -- heartbeats (ZMTP 3.1 PING/PONG; timers run on the I/O thread) -------
+    def _send_ping(self) -> None:
+        with self.lock:
+            self._hb_timer = None
+            if self.closed:
+                return
+            ivl, timeout, ttl_ms = self._hb
+            self.codec.send_ping(ttl_ms // 100)
+            self._queue_codec_output()
+            if not self._write_blocked:
+                self._write()
+            now = _monotonic()
+            if timeout > 0 and self._timeout_timer is None:
+                self._ping_at = now
+                self._timeout_timer = self.io.call_later(timeout, self._check_timeout)
+            self._hb_timer = self.io.call_later(ivl, self._send_ping)
+
+    def _check_timeout(self) -> None:
+        with self.lock:
+            self._timeout_timer = None
+            if self.closed or self._last_rx > self._ping_at:
+                return  # the peer spoke since our PING: alive
+            self._fail("heartbeat timed out")
+
+    def _arm_ttl(self, ttl: float) -> None:
+        if self._ttl_timer is None and not self.closed:
+            self._ttl_timer = self.io.call_later(ttl, lambda: self._check_ttl(_monotonic() - ttl))
+
+    def _check_ttl(self, armed_at: float) -> None:
+        with self.lock:
+            self._ttl_timer = None
+            if self.closed or self._last_rx > armed_at:
+                return
+            self._fail("peer's heartbeat TTL expired")
 
     # -- output --------------------------------------------------------------
     def out_ready(self) -> None:

@@ -37,7 +37,7 @@ class XPub(SocketBase):
         super().__init__(ctx)
         self._dist = Distributor()
         self._subs = PipeSubscriptions()
-        self._pending: deque = deque()  # messages for the application
+        self._pending: deque = deque()  # (frame, more) for the application
         self._pending_pipes: deque = deque()  # manual mode: who sent them
         self._last_pipe: Any = None
 
@@ -50,18 +50,27 @@ class XPub(SocketBase):
         self._xread_activated(pipe)
 
     def _xread_activated(self, pipe: Any) -> None:
+        # libzmq works frame by frame here: every frame that starts with 1
+        # or 0 is an (un)subscription, reported as a message of its own;
+        # other frames are upstream data, passed on with their MORE flags.
         opts = self.options
         manual = opts.xpub_manual
+        deliver = self._delivers_subscriptions
+        pending = self._pending
         while True:
             msg = pipe.read()
             if msg is None:
                 return
-            first = msg[0]
-            kind = first[0] if len(first) else -1
-            if kind == 1 or kind == 0:
-                topic = bytes(first[1:])
+            last = len(msg) - 1
+            for index, frame in enumerate(msg):
+                kind = frame[0] if len(frame) else -1
+                if kind != 1 and kind != 0:
+                    if deliver:
+                        pending.append((frame, index < last))
+                    continue
+                topic = bytes(frame[1:])
                 if manual:
-                    self._pending.append([bytes(first)])
+                    pending.append((bytes(frame), False))
                     self._pending_pipes.append(pipe)
                     continue
                 if kind == 1:
@@ -69,10 +78,8 @@ class XPub(SocketBase):
                 else:
                     was, gone = self._subs.remove(topic, pipe)
                     notify = (not was) or gone or opts.xpub_verboser
-                if notify and self._delivers_subscriptions:
-                    self._pending.append([bytes(first)])
-            elif self._delivers_subscriptions:
-                self._pending.append(msg)
+                if notify and deliver:
+                    pending.append((bytes(frame), False))
 
     def _xterminated(self, pipe: Any) -> None:
         if self.options.xpub_manual:
@@ -84,15 +91,15 @@ class XPub(SocketBase):
             on_gone = self._topic_gone if self._delivers_subscriptions and not verboser else None
             if verboser and self._delivers_subscriptions:
                 for topic in self._subs_of(pipe):
-                    self._pending.append([b"\x00" + topic])
+                    self._pending.append((b"\x00" + topic, False))
             self._subs.remove_pipe(pipe, on_gone)
         self._dist.terminated(pipe)
 
     def _subs_of(self, pipe: Any) -> list:
-        return list(self._subs._by_pipe.get(pipe, ()))
+        return sorted(self._subs.topics_of(pipe))
 
     def _topic_gone(self, topic: bytes) -> None:
-        self._pending.append([b"\x00" + topic])
+        self._pending.append((b"\x00" + topic, False))
 
     # -- data ----------------------------------------------------------------
     def _xsend(self, msg: list) -> bool:
@@ -109,12 +116,19 @@ class XPub(SocketBase):
         return True
 
     def _xrecv(self) -> Any:
-        if not self._pending:
+        pending = self._pending
+        if not pending:
             return None
         if self.options.xpub_manual and self._pending_pipes:
             last = self._pending_pipes.popleft()
             self._last_pipe = last if last in self.pipes else None
-        return self._pending.popleft()
+        msg = []
+        while pending:
+            frame, more = pending.popleft()
+            msg.append(frame)
+            if not more:
+                break
+        return msg
 
     def _xhas_in(self) -> bool:
         return bool(self._pending)

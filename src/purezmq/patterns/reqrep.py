@@ -16,11 +16,13 @@ import os
 import struct
 from typing import Any
 
-from ..constants import SocketType
+from ..constants import Errno, SocketType
 from ..core.socket import SocketBase
 from ..error import ZMQError
 from ..routing.fq import FairQueue
 from ..routing.lb import LoadBalancer
+
+EFSM = int(Errno.EFSM)  # libzmq's own errno: not in Python's errno module
 
 
 def peer_identity(pipe: Any) -> bytes:
@@ -81,7 +83,7 @@ class Req(Dealer):
 
     def _check_may_send(self) -> None:
         if self._receiving_reply and not self.options.req_relaxed:
-            raise ZMQError(errno.EFSM)
+            raise ZMQError(EFSM)
 
     def _xsend_begin(self, frame: Any) -> bool:
         self._check_may_send()
@@ -90,20 +92,39 @@ class Req(Dealer):
     def _xsend(self, msg: list) -> bool:
         self._check_may_send()
         if self.options.req_correlate:
-            self._request_id = (self._request_id + 1) & 0xFFFFFFFF
-            head = [struct.pack("I", self._request_id), b""]
+            request_id = (self._request_id + 1) & 0xFFFFFFFF
+            head = [struct.pack("I", request_id), b""]
         else:
+            request_id = self._request_id
             head = [b""]
         pipe = self._lb.send(head + msg)
         if pipe is None:
             return False
+        self._request_id = request_id
         self._reply_pipe = pipe
         self._receiving_reply = True
+        # libzmq drops whatever replies are already queued: a late answer
+        # to an abandoned request must never pass for this one's.
+        fq = self._fq
+        while fq.recv() is not None:
+            pass
         return True
+
+    @staticmethod
+    def inbound_ok(msg: list) -> bool:
+        """What a REQ accepts off the wire (libzmq's req_session_t).
+
+        An empty delimiter, optionally after a 4-byte request id, then at
+        least one body frame; anything else closes the connection.
+        """
+        n = len(msg)
+        if n >= 2 and not len(msg[0]):
+            return True
+        return n >= 3 and len(msg[0]) == 4 and not len(msg[1])
 
     def _xrecv(self) -> Any:
         if not self._receiving_reply:
-            raise ZMQError(errno.EFSM)
+            raise ZMQError(EFSM)
         fq = self._fq
         correlate = self.options.req_correlate
         while True:
@@ -256,7 +277,7 @@ class Rep(Router):
 
     def _xrecv(self) -> Any:
         if self._sending_reply:
-            raise ZMQError(errno.EFSM)
+            raise ZMQError(EFSM)
         fq = self._fq
         while True:
             msg = fq.recv()
@@ -277,12 +298,12 @@ class Rep(Router):
 
     def _xsend_begin(self, frame: Any) -> bool:
         if not self._sending_reply:
-            raise ZMQError(errno.EFSM)
+            raise ZMQError(EFSM)
         return True
 
     def _xsend(self, msg: list) -> bool:
         if not self._sending_reply:
-            raise ZMQError(errno.EFSM)
+            raise ZMQError(EFSM)
         pipe = self._reply_pipe
         if pipe is not None and not pipe.peer_gone:
             pipe.write(self._envelope + msg)

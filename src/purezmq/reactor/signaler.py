@@ -64,11 +64,14 @@ class Signaler:
         """Forget past signals: drain the fd and clear the flag."""
         if not self._pending:
             return  # nothing was written since the last reset
-        self._pending = False
+        # Drain first, then clear: clearing first would let a concurrent
+        # signal() write the fd and this read swallow it, leaving the flag
+        # set over an empty fd and every later signal() silent.
         try:
             os.read(self._rfd, 4096)
         except (BlockingIOError, OSError):
             pass
+        self._pending = False
 
     def wait(self, timeout: float | None) -> bool:
         """Block until signalled or `timeout` seconds pass; True if signalled.

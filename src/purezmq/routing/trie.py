@@ -133,7 +133,8 @@ class PipeSubscriptions:
         return True, True
 
     def remove_pipe(self, pipe: Any, on_topic_gone: Callable[[bytes], Any] | None = None) -> None:
-        for topic in self._by_pipe.pop(pipe, ()):
+        # Lexicographic, as libzmq's trie walk reports them.
+        for topic in sorted(self._by_pipe.pop(pipe, ())):
             pipes = self._topics.get(topic)
             if pipes is None:
                 continue
@@ -156,6 +157,9 @@ class PipeSubscriptions:
             if pipes:
                 out |= pipes
         return out
+
+    def topics_of(self, pipe: Any) -> set:
+        return self._by_pipe.get(pipe, set())
 
     def topics(self) -> list[bytes]:
         return list(self._topics)

@@ -23,8 +23,16 @@ from ..error import ZMQBindError, ZMQError
 from .frame import Frame, MessageTracker
 
 _HWM = 1
-_OPTION_NAMES = {name.lower(): member for name, member in SocketOption.__members__.items()}
-_OPTION_NAMES["hwm"] = _HWM
+
+
+def _option_number(name: str) -> int | None:
+    """The option an attribute name stands for (any constant, as pyzmq)."""
+    from .. import constants
+
+    if name.lower() == "hwm":
+        return _HWM
+    value = getattr(constants, name.upper(), None)
+    return int(value) if isinstance(value, int) else None
 
 
 def _as_frame(data: Any, copy: bool) -> Any:
@@ -219,22 +227,28 @@ class Socket:
             topic = topic.encode("utf-8")
         self.setsockopt(SocketOption.UNSUBSCRIBE, topic)
 
+    # Attribute-style options, as pyzmq's AttributeSetter: any name that is
+    # a constant is an option; anything else the class did not declare is an
+    # AttributeError (subclasses declare their own attributes in the class).
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        option = _OPTION_NAMES.get(name.lower()) if name.islower() or name.isupper() else None
+        option = _option_number(name)
         if option is None:
-            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+            raise AttributeError(f"{type(self).__name__} has no such option: {name.upper()}")
         return self.getsockopt(option)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name.startswith("_") or name in self.__dict__ or hasattr(type(self), name):
+        if name in self.__dict__ or name.startswith("_"):
             object.__setattr__(self, name, value)
             return
-        option = _OPTION_NAMES.get(name.lower()) if name.islower() or name.isupper() else None
+        for cls in type(self).__mro__:
+            if name in cls.__dict__ or name in getattr(cls, "__annotations__", {}):
+                object.__setattr__(self, name, value)
+                return
+        option = _option_number(name)
         if option is None:
-            object.__setattr__(self, name, value)
-            return
+            raise AttributeError(f"{type(self).__name__} has no such option: {name.upper()}")
         self.setsockopt(option, value)
 
     # -- sending -------------------------------------------------------------
@@ -339,7 +353,7 @@ class Socket:
         from .poll import Poller
 
         if self.closed:
-            raise ZMQError(errno.ENOTSOCK)
+            raise ZMQError(errno.ENOTSUP)  # pyzmq's answer for a closed socket
         p = Poller()
         p.register(self, flags)
         evts = dict(p.poll(timeout))

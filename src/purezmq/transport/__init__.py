@@ -67,10 +67,11 @@ def is_single_connect(sock: Any) -> bool:
 
 
 def normalize_endpoint(endpoint: str) -> str:
-    try:
-        transport, address = parse_endpoint(endpoint)
-    except Exception:
-        return endpoint
+    """The key a bound or connected endpoint is filed under.
+
+    Raises libzmq's errors for a malformed endpoint or an unknown transport.
+    """
+    transport, address = parse_endpoint(endpoint)
     if transport == "inproc":
         return f"inproc://{address}"
     return endpoint

@@ -57,11 +57,19 @@ class InprocRegistry:
             self._bound[name] = sock
             waiting = self._pending.pop(name, [])
         for connector, their_end in waiting:
-            if connector.closed or their_end.peer.terminated:
-                continue
             mine = their_end.peer
-            mine.outbox.set_hwm(_sum_hwm(connector.options.sndhwm, sock.options.rcvhwm))
-            their_end.outbox.set_hwm(_sum_hwm(sock.options.sndhwm, connector.options.rcvhwm))
+            if mine.terminated:
+                # The connector left before we came; what it queued (LINGER
+                # permitting) is still ours to read, then the pipe ends.
+                their_end.sink = sock
+                their_end.metadata = _metadata(connector)
+                if their_end.has_input():
+                    sock.attach_pipe(their_end)
+                    sock.pipe_terminated(their_end)
+                continue
+            if not connector.conflating:
+                mine.outbox.set_hwm(_sum_hwm(connector.options.sndhwm, sock.options.rcvhwm))
+                their_end.outbox.set_hwm(_sum_hwm(sock.options.sndhwm, connector.options.rcvhwm))
             their_end.sink = sock
             their_end.metadata = _metadata(connector)
             mine.metadata = _metadata(sock)
@@ -82,11 +90,12 @@ class InprocRegistry:
                 binder = None
             opts = sock.options
             if binder is None:
-                mine, theirs = pipe_pair(opts.sndhwm, opts.rcvhwm)
+                mine, theirs = pipe_pair(opts.sndhwm, opts.rcvhwm, sock.conflating)
                 self._pending.setdefault(name, []).append((sock, theirs))
             else:
                 mine, theirs = pipe_pair(_sum_hwm(opts.sndhwm, binder.options.rcvhwm),
-                                         _sum_hwm(opts.rcvhwm, binder.options.sndhwm))
+                                         _sum_hwm(opts.rcvhwm, binder.options.sndhwm),
+                                         sock.conflating)
         mine.sink = sock
         mine.endpoint = endpoint
         mine.locally_initiated = True
