@@ -65,15 +65,37 @@ class Session:
         self.io.post(self._begin_termination)
 
     # -- pipe ------------------------------------------------------------------
-    def _make_pipe(self) -> Any:
+    def _make_pipe(self, locally_initiated: bool) -> Any:
         """A pipe pair with our end kept and the socket's end returned."""
         opts = self.options
         sock_end, our_end = pipe_pair(opts.sndhwm, opts.rcvhwm, self.socket.conflating)
         sock_end.sink = self.socket
         our_end.sink = self
         sock_end.endpoint = self.endpoint
+        if locally_initiated:
+            sock_end.locally_initiated = True
+            sock_end.connect_routing_id = opts.connect_routing_id
         self.pipe = our_end
         return sock_end
+
+    def _attach_new_pipe(self, engine: StreamEngine, metadata: dict, locally_initiated: bool) -> None:
+        """After a handshake: a pipe carrying the peer's properties."""
+        sock_end = self._make_pipe(locally_initiated)
+        sock_end.metadata = self.pipe.metadata = self._socket_metadata(engine, metadata)
+        self.socket.attach_pipe(sock_end)
+
+    def _handshake_succeeded(self, engine: StreamEngine) -> None:
+        self._raw_notify()
+        if not self.socket.raw:
+            self.monitor_event(Event.HANDSHAKE_SUCCEEDED, engine.fd)
+
+    def _engine_lost(self, engine: StreamEngine, protocol: bool) -> None:
+        self.engine = None
+        if protocol and not engine.ready:
+            self.monitor_event(Event.HANDSHAKE_FAILED_PROTOCOL, 0)
+        self.monitor_event(Event.DISCONNECTED, engine.fd)
+        if engine.ready:
+            self._raw_notify()
 
     def _on_out_ready(self) -> None:
         if self.engine is not None:
@@ -194,22 +216,12 @@ class AcceptedSession(Session):
     def engine_ready(self, engine: StreamEngine, metadata: dict) -> Any:
         if self.terminating:
             return None
-        sock_end = self._make_pipe()
-        sock_end.metadata = self._socket_metadata(engine, metadata)
-        self.pipe.metadata = sock_end.metadata
-        self._raw_notify()
-        self.socket.attach_pipe(sock_end)
-        if not self.socket.raw:
-            self.monitor_event(Event.HANDSHAKE_SUCCEEDED, engine.fd)
+        self._attach_new_pipe(engine, metadata, locally_initiated=False)
+        self._handshake_succeeded(engine)
         return self.pipe
 
     def engine_error(self, engine: StreamEngine, reason: str, protocol: bool) -> None:
-        self.engine = None
-        if protocol and not engine.ready:
-            self.monitor_event(Event.HANDSHAKE_FAILED_PROTOCOL, 0)
-        self.monitor_event(Event.DISCONNECTED, engine.fd)
-        if engine.ready:
-            self._raw_notify()
+        self._engine_lost(engine, protocol)
         self._finish()
 
     def _finished(self) -> None:
@@ -233,10 +245,7 @@ class ConnectSession(Session):
 
     def attach_now(self) -> Any:
         """Create the pipe at connect() time (not IMMEDIATE): the socket end."""
-        sock_end = self._make_pipe()
-        sock_end.locally_initiated = True
-        sock_end.connect_routing_id = self.options.connect_routing_id
-        return sock_end
+        return self._make_pipe(locally_initiated=True)
 
     def start(self) -> None:
         self.io.post(self._dial)
@@ -350,30 +359,20 @@ class ConnectSession(Session):
         if self.pipe is None:
             if self.terminating:
                 return None
-            sock_end = self._make_pipe()  # IMMEDIATE: the pipe exists from now on
-            sock_end.locally_initiated = True
-            sock_end.connect_routing_id = self.options.connect_routing_id
-            sock_end.metadata = self._socket_metadata(engine, metadata)
-            self.pipe.metadata = sock_end.metadata
-            self.socket.attach_pipe(sock_end)
+            # IMMEDIATE: the pipe exists from now on.
+            self._attach_new_pipe(engine, metadata, locally_initiated=True)
         else:
             self.pipe.peer.metadata = self._socket_metadata(engine, metadata)
             self.pipe.metadata = self.pipe.peer.metadata
             self.socket.peer_ready(self.pipe.peer)
-        self._raw_notify()
-        if not self.socket.raw:
-            self.monitor_event(Event.HANDSHAKE_SUCCEEDED, engine.fd)
+        self._handshake_succeeded(engine)
         return self.pipe
 
     def engine_error(self, engine: StreamEngine, reason: str, protocol: bool) -> None:
-        self.engine = None
-        if protocol and not engine.ready:
-            self.monitor_event(Event.HANDSHAKE_FAILED_PROTOCOL, 0)
-        self.monitor_event(Event.DISCONNECTED, engine.fd)
         if self.finished:
+            self.engine = None
             return
-        if engine.ready:
-            self._raw_notify()
+        self._engine_lost(engine, protocol)
         pipe = self.pipe
         if pipe is not None:
             if self.options.immediate:

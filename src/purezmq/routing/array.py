@@ -69,3 +69,34 @@ class ActiveArray:
         self._swap(i, last)
         self.items.pop()
         del self.pos[item]
+
+
+class Rotation:
+    """A rotating cursor over an ActiveArray: the part lb and fq share."""
+
+    __slots__ = ("_arr", "_current")
+
+    def __init__(self) -> None:
+        self._arr = ActiveArray()
+        self._current = 0
+
+    def attach(self, pipe: Any) -> None:
+        self._arr.add(pipe, active=True)
+
+    def activated(self, pipe: Any) -> None:
+        self._arr.activate(pipe)
+
+    def terminated(self, pipe: Any) -> None:
+        arr = self._arr
+        arr.remove(pipe)
+        if self._current >= arr.active:
+            self._current = 0
+
+    def _deactivate(self, pipe: Any) -> None:
+        arr = self._arr
+        arr.deactivate(pipe)
+        if self._current >= arr.active:
+            self._current = 0
+
+    def __len__(self) -> int:
+        return len(self._arr)

@@ -10,28 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .array import ActiveArray
+from .array import Rotation
 
 
-class FairQueue:
-    __slots__ = ("_arr", "_current", "last")
+class FairQueue(Rotation):
+    __slots__ = ("last",)
 
     def __init__(self) -> None:
-        self._arr = ActiveArray()
-        self._current = 0
+        super().__init__()
         self.last: Any = None
-
-    def attach(self, pipe: Any) -> None:
-        self._arr.add(pipe, active=True)
-
-    def activated(self, pipe: Any) -> None:
-        self._arr.activate(pipe)
-
-    def terminated(self, pipe: Any) -> None:
-        arr = self._arr
-        arr.remove(pipe)
-        if self._current >= arr.active:
-            self._current = 0
 
     def terminated_when_drained(self, pipe: Any) -> None:
         """The peer left: keep reading what it sent, then forget the pipe."""
@@ -39,13 +26,10 @@ class FairQueue:
             self.terminated(pipe)
 
     def _park(self, pipe: Any) -> None:
-        arr = self._arr
         if pipe.peer_gone:
-            arr.remove(pipe)
+            self.terminated(pipe)
         else:
-            arr.deactivate(pipe)
-        if self._current >= arr.active:
-            self._current = 0
+            self._deactivate(pipe)
 
     def recv(self) -> Any:
         arr = self._arr
@@ -76,6 +60,3 @@ class FairQueue:
                 return True
             self._park(pipe)
         return False
-
-    def __len__(self) -> int:
-        return len(self._arr)

@@ -10,27 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .array import ActiveArray
+from .array import Rotation
 
 
-class LoadBalancer:
-    __slots__ = ("_arr", "_current")
-
-    def __init__(self) -> None:
-        self._arr = ActiveArray()
-        self._current = 0
-
-    def attach(self, pipe: Any) -> None:
-        self._arr.add(pipe, active=True)
-
-    def activated(self, pipe: Any) -> None:
-        self._arr.activate(pipe)
-
-    def terminated(self, pipe: Any) -> None:
-        arr = self._arr
-        arr.remove(pipe)
-        if self._current >= arr.active:
-            self._current = 0
+class LoadBalancer(Rotation):
+    __slots__ = ()
 
     def send(self, msg: Any) -> Any:
         """Queue msg on the next pipe with room; that pipe, or None."""
@@ -43,9 +27,7 @@ class LoadBalancer:
                 cur += 1
                 self._current = cur if cur < arr.active else 0
                 return pipe
-            arr.deactivate(pipe)
-            if self._current >= arr.active:
-                self._current = 0
+            self._deactivate(pipe)
         return None
 
     def has_out(self) -> bool:
@@ -55,10 +37,5 @@ class LoadBalancer:
             pipe = items[self._current]
             if pipe.check_write():
                 return True
-            arr.deactivate(pipe)
-            if self._current >= arr.active:
-                self._current = 0
+            self._deactivate(pipe)
         return False
-
-    def __len__(self) -> int:
-        return len(self._arr)

@@ -13,6 +13,7 @@ import socket
 from typing import Any
 
 from ..error import ZMQError
+from .tcp import connect_outcome
 from .address import format_ipc_endpoint, is_ipc_wildcard, new_ipc_wildcard_path, resolve_ipc
 
 
@@ -52,13 +53,7 @@ def dial(address: str, options: Any) -> tuple[socket.socket, bool]:
     addr = resolve_ipc(address)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.setblocking(False)
-    err = s.connect_ex(addr)
-    if err == 0:
-        return s, True
-    if err in (errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK):
-        return s, False
-    s.close()
-    raise OSError(err, errno.errorcode.get(err, "connect failed"))
+    return connect_outcome(s, s.connect_ex(addr))
 
 
 def tune_connected(s: socket.socket, options: Any) -> None:

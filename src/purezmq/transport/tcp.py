@@ -94,6 +94,11 @@ def dial(address: str, options: Any) -> tuple[socket.socket, bool]:
     except BaseException:
         s.close()
         raise
+    return connect_outcome(s, err)
+
+
+def connect_outcome(s: socket.socket, err: int) -> tuple[socket.socket, bool]:
+    """What a non-blocking connect_ex said: done, in progress, or failed."""
     if err == 0:
         return s, True
     if err in (errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK):
