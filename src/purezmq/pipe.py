@@ -120,8 +120,16 @@ class Pipe:
             n = len(dq)
         if n > limit:
             n = limit
-        pop = dq.popleft
-        batch = [pop() for _ in range(n)]
+        if n == 1:
+            batch = [dq.popleft()]
+        else:
+            pop = dq.popleft
+            batch = [pop() for _ in range(n)]
+        if not dq:
+            # Drained: arm the wake-up now, saving the caller an empty read.
+            ch.rsleep = True
+            if dq:
+                ch.rsleep = False
         if ch.wsleep and len(dq) <= ch.lwm:
             ch.wsleep = False
             w = ch.writer

@@ -79,19 +79,20 @@ class SocketBase:
     # Sink interface: called from any thread, runs here later.
     # ================================================================
     def _post(self, fn: Any, arg: Any) -> None:
-        if self._draining_lent == _get_ident():
-            # Our own thread is decoding a borrowed connection: no mailbox
-            # round trip needed, and it reads the mailbox right after.
-            if fn == self._cmd_read_activated:
-                fn(arg)
-                return
-            self._mailbox.append((fn, arg))
-            return
         self._mailbox.append((fn, arg))
-        self._sig.signal()
+        if self._draining_lent != _get_ident():
+            self._sig.signal()
+        # else: our own thread is decoding a borrowed connection and reads
+        # the mailbox right after: no wake-up needed.
 
     def read_activated(self, pipe: Any) -> None:
-        self._post(self._cmd_read_activated, pipe)
+        if self._draining_lent == _get_ident():
+            # Our own thread, decoding a borrowed connection: act now.
+            if pipe in self.pipes:
+                self._xread_activated(pipe)
+            return
+        self._mailbox.append((self._cmd_read_activated, pipe))
+        self._sig.signal()
 
     def write_activated(self, pipe: Any) -> None:
         self._post(self._cmd_write_activated, pipe)
@@ -224,14 +225,28 @@ class SocketBase:
         if self._mailbox or self._ctx_terminated:
             self.process_commands()
 
-    def send(self, frame: Any, flags: int = 0) -> None:
-        """Send one frame (already bytes-like) as libzmq's zmq_msg_send."""
+    # The public Socket binds these two methods straight onto its instances
+    # (one Python call less per message), so they take pyzmq's signature;
+    # the API layer installs the hooks for everything that is not bytes.
+    frame_from: Any = None  # (data, copy) -> a frame the pipes can carry
+    tracker: Any = None  # () -> a MessageTracker for track=True
+    frame_to: Any = None  # (frame, more) -> a pyzmq Frame for copy=False
+
+    def send(self, frame: Any, flags: int = 0, copy: bool = True, track: bool = False,
+             routing_id: Any = None, group: Any = None) -> Any:
+        """Send one frame as zmq_msg_send; pyzmq's Socket.send signature."""
+        if frame.__class__ is not bytes:
+            frame = self.frame_from(frame, copy)
         if not (flags or self._mailbox or self._out_parts or self.closed or self._ctx_terminated):
             # The common case: one whole frame, nothing pending.
             parts = [frame]
             if not self._xsend(parts):
                 self._wait_until(self._xsend, parts, 0, self.options.sndtimeo)
-            return
+        else:
+            self._send_slow(frame, flags)
+        return self.tracker() if track else None
+
+    def _send_slow(self, frame: Any, flags: int) -> None:
         if self.closed:
             raise ZMQError(errno.ENOTSOCK)
         if self._mailbox or self._ctx_terminated:
@@ -293,8 +308,11 @@ class SocketBase:
     # ================================================================
     # Receiving
     # ================================================================
-    def recv(self, flags: int = 0) -> Any:
+    def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
         """Receive one frame; `rcvmore` tells whether more follow."""
+        if not copy:
+            frame = self.recv(flags)
+            return self.frame_to(frame, self.rcvmore)
         if not (flags or self._in_msg is not None or self._mailbox or self.closed
                 or self._ctx_terminated):
             # The common case: nothing pending, take or wait for a message.
@@ -351,11 +369,11 @@ class SocketBase:
         deadline = None if timeout_ms < 0 else _monotonic() + timeout_ms / 1000.0
         sig = self._sig
         while True:
-            if checked and not sig._pending and not self._mailbox:
-                pass  # nothing changed since the caller looked
-            else:
-                sig.reset()
-                self.process_commands()
+            if sig._pending or self._mailbox or not checked:
+                if sig._pending:
+                    sig.reset()
+                if self._mailbox or self._ctx_terminated:
+                    self.process_commands()
                 msg = self._xrecv()
                 if msg is not None:
                     return msg
@@ -370,7 +388,17 @@ class SocketBase:
                 self._lent_engine = engine
                 readable = False
                 try:
-                    readable = self._lend_wait(engine, left)
+                    fd = engine.fd
+                    cached = self._lend_poll
+                    if cached is None or cached[0] != fd:
+                        p = select.poll()
+                        p.register(sig.fileno(), select.POLLIN)
+                        p.register(fd, select.POLLIN)
+                        self._lend_poll = cached = (fd, p)
+                    ms = -1 if left is None else max(0, int(left * 1000 + 0.999))
+                    for rfd, _ in cached[1].poll(ms):
+                        if rfd == fd:
+                            readable = True
                 finally:
                     if readable:
                         self._draining_lent = _get_ident()
@@ -393,29 +421,15 @@ class SocketBase:
             self._lent_engine = None
             engine.reclaim()
 
-    def _lend_wait(self, engine: Any, timeout: float | None) -> bool:
-        """Wait on our signaler and a borrowed engine's fd; True if the fd."""
-        fd = engine.fd
-        cached = self._lend_poll
-        if cached is None or cached[0] != fd:
-            p = select.poll()
-            p.register(self._sig.fileno(), select.POLLIN)
-            p.register(fd, select.POLLIN)
-            self._lend_poll = cached = (fd, p)
-        ms = -1 if timeout is None else max(0, int(timeout * 1000 + 0.999))
-        for rfd, _ in cached[1].poll(ms):
-            if rfd == fd:
-                return True
-        return False
-
     def _borrowable_engine(self) -> Any:
         """With exactly one peer over tcp/ipc, its engine (else None)."""
         pipes = self.pipes
         if len(pipes) != 1:
             return None
         for pipe in pipes:
-            lendable = getattr(pipe.peer.sink, "lendable_engine", None)
-            return lendable() if lendable is not None else None
+            engine = getattr(pipe.peer.sink, "engine", None)  # inproc: a socket
+            if engine is not None and engine.ready:
+                return engine
         return None
 
     # ================================================================

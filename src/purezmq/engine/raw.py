@@ -17,7 +17,7 @@ class RawCodec:
     peer_metadata: dict = {}
 
     def __init__(self) -> None:
-        self._out: list = []
+        self.outgoing: list = []
 
     def receive_data(self, data: bytes) -> list:
         return [[bytes(data)]]
@@ -25,10 +25,10 @@ class RawCodec:
     def send_message(self, frames: Any) -> None:
         for frame in frames:
             if len(frame):
-                self._out.append(frame)
+                self.outgoing.append(frame)
 
     def data_to_send(self) -> list:
-        out, self._out = self._out, []
+        out, self.outgoing = self.outgoing, []
         return out
 
     def send_subscribe(self, topic: bytes) -> None:

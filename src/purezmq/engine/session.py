@@ -49,10 +49,7 @@ class Session:
             return
         self.io.post(self._on_out_ready)
 
-    def lendable_engine(self) -> Any:
-        """The engine an application thread may borrow to read, or None."""
-        engine = self.engine
-        return engine if engine is not None and engine.ready else None
+
 
     def write_activated(self, pipe: Any) -> None:
         self.io.post(self._on_in_ready)

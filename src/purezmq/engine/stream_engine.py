@@ -160,6 +160,15 @@ class StreamEngine:
             self._release()
         self.session.engine_error(self, reason, protocol)
 
+    def _refused(self) -> bool:
+        """Closed after the greetings but before READY: the peer refused us.
+
+        A libzmq peer rejecting our socket type may close before its own
+        READY is out; that is a refusal, not a lost connection, and
+        redialling would storm it (libzmq ends the session on refusals).
+        """
+        return not self.ready and getattr(self.codec, "peer_version", None) is not None
+
     def _handshake_timeout(self) -> None:
         with self.lock:
             self._hs_timer = None
@@ -184,10 +193,10 @@ class StreamEngine:
         except (BlockingIOError, InterruptedError):
             return
         except OSError as e:
-            self._fail(f"recv failed: {e}")
+            self._fail(f"recv failed: {e}", protocol=self._refused())
             return
         if not data:
-            self._fail("connection closed by peer")
+            self._fail("connection closed by peer", protocol=self._refused())
             return
         self._last_rx = _monotonic()
         try:
@@ -203,9 +212,9 @@ class StreamEngine:
             return
         if events:
             self._deliver(events)
-        if not self.closed:
+        if self.codec.outgoing and not self.closed:  # handshake, PONG
             self._queue_codec_output()
-            if self._out and not self._write_blocked:
+            if not self._write_blocked:
                 self._write()
 
     def _deliver(self, events: list, i: int = 0) -> None:
@@ -281,6 +290,13 @@ class StreamEngine:
     # thread takes it back once the borrower has been away for a tick.
     def lend(self) -> bool:
         """Let the calling thread read for us; False if it cannot now."""
+        if self._lent and not self.closed and not self._read_paused:
+            # Still ours from the last call: no lock needed.  Should the I/O
+            # thread take it back meanwhile, read_lent() sees that and the
+            # caller simply finds the message in the pipe instead.
+            self._borrow_seq += 1
+            self._borrowing = True
+            return True
         with self.lock:  # held only briefly by anyone: worth waiting for
             if not self.ready or self.closed or self._read_paused:
                 return False
@@ -418,11 +434,12 @@ class StreamEngine:
         GIL, and the application thread may keep it for a switch interval.
         """
         pipe = self.pipe
+        inbox = pipe.inbox
         codec = self.codec
         send = codec.send_message
         while not self.closed:
-            # Stop only on an empty read: that is what arms the pipe's
-            # wake-up for the next message.
+            # Stop only once the pipe is drained and its wake-up armed
+            # (read_batch arms it when it empties the queue).
             batch = pipe.read_batch(_PULL_BATCH)
             if not batch:
                 break
@@ -437,8 +454,12 @@ class StreamEngine:
                         codec.send_cancel(first[1:])
                 else:
                     send(list(msg))
-            self._queue_codec_output()
-            if not self._write():
+            chunks = codec.data_to_send()
+            if self._out:
+                self._out.extend(chunks)
+            else:
+                self._out = chunks
+            if not self._write() or inbox.rsleep:
                 break
 
     def _queue_codec_output(self) -> None:

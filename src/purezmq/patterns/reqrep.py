@@ -106,8 +106,9 @@ class Req(Dealer):
         # libzmq drops whatever replies are already queued: a late answer
         # to an abandoned request must never pass for this one's.
         fq = self._fq
-        while fq.recv() is not None:
-            pass
+        if fq.has_active():
+            while fq.recv() is not None:
+                pass
         return True
 
     @staticmethod

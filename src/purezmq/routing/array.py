@@ -44,18 +44,22 @@ class ActiveArray:
 
     def activate(self, item: Any) -> bool:
         i = self.pos.get(item)
-        if i is None or i < self.active:
+        active = self.active
+        if i is None or i < active:
             return False
-        self._swap(self.active, i)
-        self.active += 1
+        if i != active:
+            self._swap(active, i)
+        self.active = active + 1
         return True
 
     def deactivate(self, item: Any) -> None:
         i = self.pos.get(item)
-        if i is None or i >= self.active:
+        active = self.active - 1
+        if i is None or i > active:
             return
-        self.active -= 1
-        self._swap(i, self.active)
+        self.active = active
+        if i != active:
+            self._swap(i, active)
 
     def remove(self, item: Any) -> None:
         i = self.pos.get(item)
@@ -84,7 +88,12 @@ class Rotation:
         self._arr.add(pipe, active=True)
 
     def activated(self, pipe: Any) -> None:
-        self._arr.activate(pipe)
+        arr = self._arr
+        if len(arr.items) == 1:  # one peer: no order to keep, no swap
+            if arr.items[0] is pipe:
+                arr.active = 1
+            return
+        arr.activate(pipe)
 
     def terminated(self, pipe: Any) -> None:
         arr = self._arr
@@ -92,9 +101,15 @@ class Rotation:
         if self._current >= arr.active:
             self._current = 0
 
+    def has_active(self) -> bool:
+        return self._arr.active > 0
+
     def _deactivate(self, pipe: Any) -> None:
         arr = self._arr
-        arr.deactivate(pipe)
+        if len(arr.items) == 1:
+            arr.active = 0
+        else:
+            arr.deactivate(pipe)
         if self._current >= arr.active:
             self._current = 0
 

@@ -43,7 +43,10 @@ class FairQueue(Rotation):
                 cur += 1
                 self._current = cur if cur < arr.active else 0
                 return msg
-            self._park(pipe)
+            if pipe.peer_gone:
+                self.terminated(pipe)
+            else:
+                self._deactivate(pipe)
         return None
 
     def has_in(self) -> bool:

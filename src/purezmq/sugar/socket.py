@@ -20,6 +20,7 @@ from ..constants import (
 )
 from ..constants import OPTION_TYPES
 from ..error import ZMQBindError, ZMQError
+from ..core.socket import SocketBase
 from .frame import Frame, MessageTracker
 
 _HWM = 1
@@ -106,6 +107,13 @@ class Socket:
         object.__setattr__(self, "copy_threshold", copy_threshold or 65536)
         object.__setattr__(self, "_send", core.send)
         object.__setattr__(self, "_recv", core.recv)
+        # The core's send/recv take pyzmq's signature: unless a subclass
+        # overrides them, calls go straight there (one call less a message).
+        cls = type(self)
+        if cls.send is Socket.send:
+            object.__setattr__(self, "send", core.send)
+        if cls.recv is Socket.recv:
+            object.__setattr__(self, "recv", core.recv)
 
     # -- identity ------------------------------------------------------------
     @property
@@ -254,12 +262,8 @@ class Socket:
     # -- sending -------------------------------------------------------------
     def send(self, data: Any, flags: int = 0, copy: bool = True, track: bool = False,
              routing_id: int | None = None, group: str | None = None) -> MessageTracker | None:
-        if data.__class__ is not bytes:
-            data = _as_frame(data, copy)
-        self._send(data, flags)
-        if track:
-            return MessageTracker()
-        return None
+        """Send one message part (see pyzmq's Socket.send)."""
+        return self._send(data, flags, copy, track, routing_id, group)
 
     def send_multipart(self, msg_parts: Sequence[Any], flags: int = 0, copy: bool = True,
                        track: bool = False, **kwargs: Any) -> MessageTracker | None:
@@ -279,7 +283,7 @@ class Socket:
         if flags and int(flags) & SNDMORE:
             # pyzmq lets SNDMORE on send_multipart leave the message open.
             for part in parts:
-                self._send(part, flags)
+                self._send(part, flags, False)
         else:
             self._core.send_parts(parts, flags)
         return MessageTracker() if track else None
@@ -307,11 +311,8 @@ class Socket:
 
     # -- receiving -----------------------------------------------------------
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
-        if copy:
-            return self._recv(flags)
-        frame = Frame(self._recv(flags))
-        frame.more = self._core.rcvmore
-        return frame
+        """Receive one message part (see pyzmq's Socket.recv)."""
+        return self._recv(flags, copy, track)
 
     def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> list:
         parts = self._core.recv_parts(flags)
@@ -359,5 +360,16 @@ class Socket:
         evts = dict(p.poll(timeout))
         return evts.get(self, 0)
 
+
+def _frame_to(data: Any, more: bool) -> Frame:
+    frame = Frame(data)
+    frame.more = more
+    return frame
+
+
+# The core socket's hooks for what is not plain bytes.
+SocketBase.frame_from = staticmethod(_as_frame)
+SocketBase.tracker = staticmethod(MessageTracker)
+SocketBase.frame_to = staticmethod(_frame_to)
 
 __all__ = ["Socket", "DONTWAIT", "RCVMORE"]

@@ -61,7 +61,7 @@ class Connection:
     __slots__ = (
         "socket_type", "identity", "as_server", "mechanism", "check_peer_type",
         "handshake_done", "peer_version", "peer_metadata", "peer_socket_type",
-        "_properties", "_greeting", "_out", "_decoder", "_dead",
+        "_properties", "_greeting", "outgoing", "_decoder", "_dead",
         "_sub_as_data", "_encode", "_validated",
     )
 
@@ -90,7 +90,9 @@ class Connection:
         encode_metadata(self._properties)  # validate names/values now (UsageError)
         self._greeting: GreetingNegotiator | None = GreetingNegotiator(
             mechanism.name, self.as_server and mechanism.uses_roles, len(identity))
-        self._out: list = [self._greeting.initial]
+        # Bytes waiting to be written, in order (data_to_send() takes them);
+        # public so a driver can test for pending output without a call.
+        self.outgoing: list = [self._greeting.initial]
         self._decoder = FrameDecoder(self._on_command, self._on_special, max_message_size)
         self._dead: str | None = None
         self._sub_as_data = False
@@ -111,7 +113,7 @@ class Connection:
         try:
             greeting = self._greeting
             if greeting is not None:
-                used = greeting.feed(data, self._out)
+                used = greeting.feed(data, self.outgoing)
                 if greeting.peer is None:
                     return out
                 self._greeting = None
@@ -242,10 +244,10 @@ class Connection:
 
     def data_to_send(self) -> list:
         """Chunks to write, in order; the internal queue is emptied."""
-        out = self._out
+        out = self.outgoing
         if not out:
             return []
-        self._out = []
+        self.outgoing = []
         return out
 
     def send_message(self, frames) -> None:
@@ -255,7 +257,7 @@ class Connection:
         if self._encode is not None:
             self._send_transformed(frames)
             return
-        out = self._out
+        out = self.outgoing
         if len(frames) == 1:
             frame = frames[0]
             if type(frame) is not bytes:
@@ -290,15 +292,15 @@ class Connection:
             if type(frame) is not bytes:
                 frame = bytes(_bytes_like(frame))
             flags, body = encode(1 if index < last else 0, frame)
-            self._out.append(frame_header(flags, len(body)))
-            self._out.append(body)
+            self.outgoing.append(frame_header(flags, len(body)))
+            self.outgoing.append(body)
 
     def _queue_command(self, body: bytes) -> None:
         flags = COMMAND
         if self._encode is not None:
             flags, body = self._encode(COMMAND, body)
-        self._out.append(frame_header(flags, len(body)))
-        self._out.append(body)
+        self.outgoing.append(frame_header(flags, len(body)))
+        self.outgoing.append(body)
 
     def _require_traffic(self, what: str) -> None:
         if not self.handshake_done:
