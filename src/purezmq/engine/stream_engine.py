@@ -220,6 +220,13 @@ class StreamEngine:
     def _deliver(self, events: list, i: int = 0) -> None:
         pipe = self.pipe
         n = len(events)
+        if n == 1 and not i:
+            msg = events[0]
+            if msg.__class__ is list and (self.check is None or self.check(msg)):
+                # The request-reply case: one message per read.
+                if not pipe.write(msg):
+                    self._pause_reading(events, 0)
+                return
         while i < n:
             ev = events[i]
             if ev.__class__ is list:
@@ -483,10 +490,21 @@ class StreamEngine:
     def _write(self) -> bool:
         """Write queued bytes; True if all went out."""
         out = self._out
+        if not out:
+            return True
         sock = self.sock
         try:
-            if len(out) == 2 and len(out[0]) + len(out[1]) <= _JOIN_LIMIT:
-                out[:] = [out[0] + out[1]]  # the common single small frame
+            if len(out) <= 8:
+                # The usual case, a small message or two: one send, one join.
+                data = b"".join(out) if len(out) > 1 else out[0]
+                size = len(data)
+                if size <= _JOIN_LIMIT:
+                    n = sock.send(data)
+                    if n == size:
+                        out.clear()
+                        return True
+                    out[:] = [memoryview(data)[n:]]
+                    return self._blocked()
             while out:
                 if len(out) == 1:
                     data = out[0]

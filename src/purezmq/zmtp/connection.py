@@ -268,6 +268,19 @@ class Connection:
             out.append(frame)
             return
         last = len(frames) - 1
+        if last == 1:
+            # Two frames (an envelope and a body, REQ/REP's usual shape).
+            first, frame = frames
+            if type(first) is not bytes:
+                first = _bytes_like(first)
+            if type(frame) is not bytes:
+                frame = _bytes_like(frame)
+            a, b = len(first), len(frame)
+            out.append(MORE_HEADERS[a] if a < 256 else _LONG_MORE + a.to_bytes(8, "big"))
+            out.append(first)
+            out.append(LAST_HEADERS[b] if b < 256 else _LONG_LAST + b.to_bytes(8, "big"))
+            out.append(frame)
+            return
         if last < 0:
             raise UsageError("a message needs at least one frame")
         append = out.append
