@@ -381,8 +381,12 @@ class SocketBase:
             left = None if deadline is None else deadline - _monotonic()
             if left is not None and left <= 0:
                 raise Again()
-            engine = self._borrowable_engine()
-            if engine is not None and engine.lend():
+            engine = None
+            pipes = self.pipes
+            if len(pipes) == 1:  # one peer: maybe its connection to borrow
+                for pipe in pipes:
+                    engine = getattr(pipe.peer.sink, "engine", None)  # inproc: none
+            if engine is not None and engine.ready and engine.lend():
                 # Wait on the connection itself and decode here: no hop
                 # through the I/O thread between the wire and this call.
                 self._lent_engine = engine
@@ -421,20 +425,6 @@ class SocketBase:
             self._lent_engine = None
             engine.reclaim()
 
-    def _borrowable_engine(self) -> Any:
-        """With exactly one peer over tcp/ipc, its engine (else None)."""
-        pipes = self.pipes
-        if len(pipes) != 1:
-            return None
-        for pipe in pipes:
-            engine = getattr(pipe.peer.sink, "engine", None)  # inproc: a socket
-            if engine is not None and engine.ready:
-                return engine
-        return None
-
-    # ================================================================
-    # Readiness (EVENTS, poll)
-    # ================================================================
     def events(self) -> int:
         if self.closed:
             raise ZMQError(errno.ENOTSOCK)

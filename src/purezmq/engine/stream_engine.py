@@ -418,17 +418,17 @@ class StreamEngine:
         True when done here; False to leave it to the I/O thread (busy, not
         ready, or a sender streaming fast enough to benefit from batching).
         """
-        now = _perf_counter()
-        if now - self._last_direct < _DIRECT_SPACING and not self._lent:
-            # (A borrower just waited on a reply: that is no stream.)
+        if not self._lent:  # (a borrower waiting on replies is no stream)
+            now = _perf_counter()
+            last = self._last_direct
             self._last_direct = now
-            return False
+            if now - last < _DIRECT_SPACING:
+                return False
         if not self.lock.acquire(False):
             return False
         try:
             if not self.ready or self.closed or self._write_blocked:
                 return False
-            self._last_direct = now
             self._pull()
             return True
         finally:

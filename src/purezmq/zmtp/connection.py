@@ -121,7 +121,11 @@ class Connection:
                 if used == len(data) or self._dead is not None:
                     return out
                 data = memoryview(data)[used:]
-            self._decoder.feed(data, out)
+            dec = self._decoder
+            if type(data) is bytes and not (dec._need or dec._tail):
+                dec._run(data, 0, out)  # nothing carried over: skip feed()
+            else:
+                dec.feed(data, out)
         except ProtocolError as exc:
             if self._dead is None:
                 self._dead = exc.reason
