@@ -1,0 +1,329 @@
+"""What every ZMTP engine does, whatever moves its bytes.
+
+Owns the protocol side of one connection: feeding received bytes to the
+codec, delivering whole messages into the session's pipe (and pausing at
+its high-water mark), the handshake's completion, heartbeats (PING/PONG
+with HEARTBEAT_IVL, _TIMEOUT and _TTL), and encoding what the pipe holds.
+Subclasses own the byte transport: `StreamEngine` drives a non-blocking
+OS socket from a reactor thread, `ProtocolEngine` is an asyncio Protocol.
+
+A subclass provides `_write()` (flush `self._out`, True if all went out),
+`_stop_reading()` / `_start_reading()`, and `_release()` (free the
+transport and timers), and sets `lock` to what guards its state (a real
+lock where two threads may drive it, a no-op one on an event loop).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..pipe import Subscription
+from ..zmtp import ProtocolError
+from ..zmtp.events import Cancel, HandshakeComplete, PeerError, Ping, Subscribe
+
+# Encode at most this many messages before writing: bounds latency and memory.
+_PULL_BATCH = 4096
+_monotonic = time.monotonic
+
+
+class NoLock:
+    """For engines only one thread ever touches (an event loop's)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def acquire(self, blocking: bool = True) -> bool:
+        return True
+
+    def release(self) -> None:
+        return None
+
+
+class EngineBase:
+    """The transport-independent half of an engine (see module docstring)."""
+
+    lock: Any = NoLock()
+
+    def _init_base(self, io: Any, session: Any, codec: Any) -> None:
+        self.io = io
+        self.session = session
+        self.codec = codec
+        self.pipe: Any = None
+        self.ready = False
+        self.closed = False
+        self._out: list = []
+        self._write_blocked = False
+        self._stash: tuple | None = None  # (events, index) waiting for pipe room
+        self._read_paused = False
+        self._hs_timer: Any = None
+        self.check = session.socket.inbound_ok  # per-type inbound validation
+        self._hb: tuple = (0, 0, 0)  # heartbeat ivl, timeout (s), ttl (ms)
+        self._hb_timer: Any = None
+        self._timeout_timer: Any = None
+        self._ttl_timer: Any = None
+        self._last_rx = 0.0  # when bytes last arrived: heartbeats read it
+        self._ping_at = 0.0
+        self.peer_address = ""
+        self.fd = -1
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self, handshake_ivl_ms: int, heartbeat_ms: tuple = (0, -1, 0)) -> None:
+        """heartbeat_ms: HEARTBEAT_IVL, HEARTBEAT_TIMEOUT, HEARTBEAT_TTL."""
+        ivl, timeout, ttl = heartbeat_ms
+        if timeout < 0:
+            timeout = ivl  # libzmq: the timeout defaults to the interval
+        self._hb = (ivl / 1000.0, timeout / 1000.0, ttl)
+        with self.lock:
+            self._attach_transport()
+            if handshake_ivl_ms > 0:
+                self._hs_timer = self.io.call_later(handshake_ivl_ms / 1000.0,
+                                                    self._handshake_timeout)
+            self._queue_codec_output()
+            self._write()
+            if self.codec.handshake_done and not self.ready:  # raw: nothing to negotiate
+                self._handshake_complete(HandshakeComplete({}, (0, 0)))
+
+    def _attach_transport(self) -> None:
+        """Start reading (a reactor registration, say)."""
+
+    def close(self) -> None:
+        with self.lock:
+            self._close()
+
+    def _close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._release()
+
+    def _cancel_timers(self) -> None:
+        for timer in (self._hs_timer, self._hb_timer, self._timeout_timer, self._ttl_timer):
+            if timer is not None:
+                timer.cancel()
+
+    def _fail(self, reason: str, protocol: bool = False) -> None:
+        if self.closed:
+            return
+        self._close()
+        self.session.engine_error(self, reason, protocol)
+
+    def _refused(self) -> bool:
+        """Closed after the greetings but before READY: the peer refused us.
+
+        A libzmq peer rejecting our socket type may close before its own
+        READY is out; that is a refusal, not a lost connection, and
+        redialling would storm it (libzmq ends the session on refusals).
+        """
+        return not self.ready and getattr(self.codec, "peer_version", None) is not None
+
+    def _handshake_timeout(self) -> None:
+        with self.lock:
+            self._hs_timer = None
+            if not self.ready:
+                self._fail("handshake timed out")  # libzmq: a timeout, so redial
+
+    def has_pending_output(self) -> bool:
+        return bool(self._out)
+
+    # -- input ---------------------------------------------------------------
+    def _on_bytes(self, data: Any) -> None:
+        """Bytes from the transport: decode, deliver, answer (handshake, PONG)."""
+        self._last_rx = _monotonic()
+        try:
+            events = self.codec.receive_data(data)
+        except ProtocolError as e:
+            # What arrived whole before the fault is delivered, as libzmq does.
+            good = getattr(e, "events", None)
+            if good and self.ready:
+                self._deliver(good)
+            self._queue_codec_output()  # an ERROR command, if the codec queued one
+            self._write()
+            self._fail(f"protocol error: {e}", protocol=True)
+            return
+        if events:
+            self._deliver(events)
+        if self.codec.outgoing and not self.closed:  # handshake, PONG
+            self._queue_codec_output()
+            if not self._write_blocked:
+                self._write()
+
+    def _deliver(self, events: list, i: int = 0) -> None:
+        pipe = self.pipe
+        n = len(events)
+        if n == 1 and not i:
+            msg = events[0]
+            if msg.__class__ is list and (self.check is None or self.check(msg)):
+                # The request-reply case: one message per read.
+                if not pipe.write(msg):
+                    self._pause_reading(events, 0)
+                return
+        while i < n:
+            ev = events[i]
+            if ev.__class__ is list:
+                # A run of data messages goes into the pipe in one step; look
+                # no further ahead than the pipe has room for.
+                ch = pipe.outbox
+                limit = i + max(1, ch.hwm - len(ch.dq))
+                if limit > n:
+                    limit = n
+                j = i + 1
+                while j < limit and events[j].__class__ is list:
+                    j += 1
+                check = self.check
+                if check is not None:
+                    for m in range(i, j):
+                        if not check(events[m]):
+                            pipe.write_many(events, i, m)
+                            self._fail("malformed message for this socket type", protocol=True)
+                            return
+                k = pipe.write_many(events, i, j)
+                if k < j:
+                    self._pause_reading(events, k)
+                    return
+                i = j
+                continue
+            if ev.__class__ is HandshakeComplete:
+                self._handshake_complete(ev)
+                if self.closed:
+                    return
+                pipe = self.pipe
+            elif ev.__class__ is Subscribe or ev.__class__ is Cancel:
+                msg = [(b"\x01" if ev.__class__ is Subscribe else b"\x00") + ev.topic]
+                if not pipe.write(msg):
+                    events[i] = msg  # retried as data when the pipe has room
+                    self._pause_reading(events, i)
+                    return
+            elif ev.__class__ is Ping:
+                # The codec answered it; a TTL means "drop me if I go quiet".
+                if ev.ttl > 0:
+                    self.io.post(self._arm_ttl, ev.ttl / 10.0)
+            elif ev.__class__ is PeerError:
+                self._fail(f"peer sent ERROR: {ev.reason!r}", protocol=True)
+                return
+            # Ping is answered inside the codec; Pong needs nothing yet.
+            i += 1
+
+    def _pause_reading(self, events: list, index: int) -> None:
+        """The pipe is at its HWM: hold what we decoded and stop reading."""
+        self._stash = (events, index)
+        self._read_paused = True
+        self._stop_reading()
+
+    def in_ready(self) -> None:
+        """The pipe has room again (session relays the pipe's wake-up)."""
+        with self.lock:
+            if self.closed or self._stash is None:
+                return
+            (events, index), self._stash = self._stash, None
+            self._read_paused = False
+            self._deliver(events, index)
+            if not self._read_paused and not self.closed:
+                self._start_reading()
+
+    def _handshake_complete(self, ev: HandshakeComplete) -> None:
+        if self._hs_timer is not None:
+            self._hs_timer.cancel()
+            self._hs_timer = None
+        self.ready = True
+        self.pipe = self.session.engine_ready(self, ev.peer_metadata)
+        if self.pipe is None:
+            self._fail("session refused the connection")
+            return
+        self._pull()
+        if self._hb[0] > 0:
+            self._hb_timer = self.io.call_later(self._hb[0], self._send_ping)
+
+    # -- heartbeats (ZMTP 3.1 PING/PONG; timers run on the I/O thread) -------
+    def _send_ping(self) -> None:
+        with self.lock:
+            self._hb_timer = None
+            if self.closed:
+                return
+            ivl, timeout, ttl_ms = self._hb
+            self.codec.send_ping(ttl_ms // 100)
+            self._queue_codec_output()
+            if not self._write_blocked:
+                self._write()
+            now = _monotonic()
+            if timeout > 0 and self._timeout_timer is None:
+                self._ping_at = now
+                self._timeout_timer = self.io.call_later(timeout, self._check_timeout)
+            self._hb_timer = self.io.call_later(ivl, self._send_ping)
+
+    def _check_timeout(self) -> None:
+        with self.lock:
+            self._timeout_timer = None
+            if self.closed or self._last_rx > self._ping_at:
+                return  # the peer spoke since our PING: alive
+            self._fail("heartbeat timed out")
+
+    def _arm_ttl(self, ttl: float) -> None:
+        if self._ttl_timer is None and not self.closed:
+            self._ttl_timer = self.io.call_later(ttl, lambda: self._check_ttl(_monotonic() - ttl))
+
+    def _check_ttl(self, armed_at: float) -> None:
+        with self.lock:
+            self._ttl_timer = None
+            if self.closed or self._last_rx > armed_at:
+                return
+            self._fail("peer's heartbeat TTL expired")
+
+    # -- output --------------------------------------------------------------
+    def out_ready(self) -> None:
+        """The pipe has messages for us (session relays the pipe's wake-up)."""
+        with self.lock:
+            if not (self.ready and not self.closed and not self._write_blocked):
+                return
+            self._pull()
+        # Outside the lock: a lingering session may close us from here.
+        self.session.engine_flushed(self)
+
+    def _pull(self) -> None:
+        """Encode what the pipe holds and write it, batch after batch.
+
+        Taking a whole batch per GIL hold matters: every write releases the
+        GIL, and the application thread may keep it for a switch interval.
+        """
+        pipe = self.pipe
+        inbox = pipe.inbox
+        codec = self.codec
+        send = codec.send_message
+        while not self.closed:
+            # Stop only once the pipe is drained and its wake-up armed
+            # (read_batch arms it when it empties the queue).
+            batch = pipe.read_batch(_PULL_BATCH)
+            if not batch:
+                break
+            for msg in batch:
+                if msg.__class__ is list:
+                    send(msg)
+                elif msg.__class__ is Subscription:
+                    first = msg[0]
+                    if first[:1] == b"\x01":
+                        codec.send_subscribe(first[1:])
+                    else:
+                        codec.send_cancel(first[1:])
+                else:
+                    send(list(msg))
+            chunks = codec.data_to_send()
+            if self._out:
+                self._out.extend(chunks)
+            else:
+                self._out = chunks
+            if not self._write() or inbox.rsleep:
+                break
+
+    def _queue_codec_output(self) -> None:
+        chunks = self.codec.data_to_send()
+        if chunks:
+            if self._out:
+                self._out.extend(chunks)
+            else:
+                self._out = chunks
+
