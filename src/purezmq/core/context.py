@@ -26,6 +26,7 @@ class ContextCore:
         self.io_thread_count = io_threads
         self.max_sockets = 1023
         self._io_threads: list[IOThread] = []
+        self._drivers: dict = {}
         self._io_objects = 0
         self.terminating = False
         self.terminated = False
@@ -53,15 +54,20 @@ class ContextCore:
             self._cond.notify_all()
 
     # -- I/O threads and the objects living on them ----------------------------
-    def io_thread(self) -> IOThread:
+    def io_driver(self) -> Any:
+        """A driver for the least busy I/O thread (started on first use)."""
+        from ..engine.drivers import ThreadDriver
+
         with self._lock:
             if self.terminated:
                 raise ContextTerminated()
             if len(self._io_threads) < max(1, self.io_thread_count):
                 t = IOThread(f"purezmq-io-{len(self._io_threads)}")
                 self._io_threads.append(t)
-                return t
-            return min(self._io_threads, key=lambda t: t.load)
+                self._drivers[t] = ThreadDriver(t)
+                return self._drivers[t]
+            t = min(self._io_threads, key=lambda t: t.load)
+            return self._drivers[t]
 
     def _io_object_started(self) -> None:
         with self._lock:

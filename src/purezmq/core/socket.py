@@ -497,6 +497,10 @@ class SocketBase:
     # ================================================================
     # Endpoints
     # ================================================================
+    def io_driver(self) -> Any:
+        """Where this socket's connections run (asyncio sockets override)."""
+        return self.ctx.io_driver()
+
     def bind(self, endpoint: str) -> None:
         self._check_usable()
         from ..transport import bind_endpoint

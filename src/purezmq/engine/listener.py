@@ -13,8 +13,6 @@ from typing import Any
 from ..constants import Event
 from .session import AcceptedSession
 
-_ACCEPTS_PER_WAKEUP = 64
-
 
 class Listener:
     is_listener = True
@@ -31,46 +29,34 @@ class Listener:
         self._cleanup = cleanup
         self._sessions: set = set()
         self._closed = False
+        self._acceptor: Any = None
         socket.ctx._io_object_started()
 
     def start(self) -> None:
-        self.io.post(self._register)
-
-    def _register(self) -> None:
-        if not self._closed:
-            self.io.add_handler(self.fd, self, read=True)
-            self._event(Event.LISTENING, self.fd)
+        self._acceptor = self.io.listen(self.sock, self._accepted)
+        self.io.post(self._event, Event.LISTENING, self.fd)
 
     def _event(self, event: int, value: Any) -> None:
         mon = self.socket.monitor
         if mon is not None:
             mon.emit(event, value, self.endpoint)
 
-    def on_readable(self) -> None:
-        for _ in range(_ACCEPTS_PER_WAKEUP):
-            try:
-                conn, _addr = self.sock.accept()
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as e:
-                self._event(Event.ACCEPT_FAILED, e.errno or 0)
-                return
-            if self._closed:
-                conn.close()
-                return
-            try:
-                conn.setblocking(False)
-                self.transport.tune_connected(conn, self.options)
-            except OSError:
-                conn.close()
-                continue
-            self._event(Event.ACCEPTED, conn.fileno())
-            session = AcceptedSession(self.io, self.socket, self.options, self.endpoint, self)
-            self._sessions.add(session)
-            session.start(conn)
-
-    def on_writable(self) -> None:
-        pass
+    def _accepted(self, conn: Any, err: int) -> None:
+        if conn is None:
+            self._event(Event.ACCEPT_FAILED, err)
+            return
+        if self._closed:
+            conn.close()
+            return
+        try:
+            self.transport.tune_connected(conn, self.options)
+        except OSError:
+            conn.close()
+            return
+        self._event(Event.ACCEPTED, conn.fileno())
+        session = AcceptedSession(self.io, self.socket, self.options, self.endpoint, self)
+        self._sessions.add(session)
+        session.start(conn)
 
     def session_finished(self, session: Any) -> None:
         self._sessions.discard(session)
@@ -83,11 +69,7 @@ class Listener:
         if self._closed:
             return
         self._closed = True
-        self.io.remove_handler(self.fd)
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        self._acceptor.close()
         if self._cleanup is not None:
             self._cleanup()
         self._event(Event.CLOSED, self.fd)

@@ -23,8 +23,8 @@ from typing import Any
 from ..constants import Event, SocketType
 from ..pipe import pipe_pair
 from ..zmtp import Connection
+from .base import EngineBase as StreamEngine  # the type sessions talk to
 from .raw import RawCodec
-from .stream_engine import StreamEngine
 
 
 class Session:
@@ -124,7 +124,7 @@ class Session:
         else:
             codec = Connection(self.socket.zmtp_name, identity=opts.routing_id,
                                max_message_size=opts.maxmsgsize)
-        engine = StreamEngine(self.io, sock, self, codec)
+        engine = self.io.engine_for(sock, self, codec)
         self.engine = engine
         if self.socket.raw:
             engine.start(0)
@@ -235,7 +235,6 @@ class ConnectSession(Session):
         self.address = address
         self._dialing: Any = None
         self._retry_timer: Any = None
-        self._connect_timer: Any = None
         self._ivl = options.reconnect_ivl
         self._handshakes = 0
         self._resubscribes = socket.resubscribe_on_reconnect
@@ -252,51 +251,10 @@ class ConnectSession(Session):
         self._retry_timer = None
         if self.finished:
             return
-        try:
-            sock, done = self.transport.dial(self.address, self.options)
-        except Exception:
-            self._schedule_retry()
-            return
-        if done:
-            self._connected(sock)
-            return
-        self._dialing = sock
-        self.io.add_handler(sock.fileno(), self, read=False, write=True)
-        self.monitor_event(Event.CONNECT_DELAYED, 0)
-        if self.options.connect_timeout > 0:
-            self._connect_timer = self.io.call_later(
-                self.options.connect_timeout / 1000.0, self._connect_timed_out)
-
-    def on_writable(self) -> None:
-        sock = self._dialing
-        if sock is None:
-            return
-        self._dialing = None
-        self.io.remove_handler(sock.fileno())
-        if self._connect_timer is not None:
-            self._connect_timer.cancel()
-            self._connect_timer = None
-        import socket as _s
-        try:
-            err = sock.getsockopt(_s.SOL_SOCKET, _s.SO_ERROR)
-        except OSError as e:
-            err = e.errno or 1
-        if err:
-            sock.close()
-            self._schedule_retry()
-            return
-        self._connected(sock)
-
-    on_readable = on_writable  # a failed connect reports as an error event
-
-    def _connect_timed_out(self) -> None:
-        self._connect_timer = None
-        sock = self._dialing
-        if sock is not None:
-            self._dialing = None
-            self.io.remove_handler(sock.fileno())
-            sock.close()
-            self._schedule_retry()
+        self._dialing = self.io.dial(self.transport, self.address, self.options,
+                                     self._connected, self._schedule_retry)
+        if self._dialing.pending:
+            self.monitor_event(Event.CONNECT_DELAYED, 0)
 
     def _connected(self, sock: Any) -> None:
         try:
@@ -337,12 +295,8 @@ class ConnectSession(Session):
         if self._retry_timer is not None:
             self._retry_timer.cancel()
             self._retry_timer = None
-        if self._connect_timer is not None:
-            self._connect_timer.cancel()
-            self._connect_timer = None
         if self._dialing is not None:
-            self.io.remove_handler(self._dialing.fileno())
-            self._dialing.close()
+            self._dialing.cancel()
             self._dialing = None
 
     def _can_wait_for_peer(self) -> bool:

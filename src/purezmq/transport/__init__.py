@@ -33,7 +33,7 @@ def bind_endpoint(sock: Any, endpoint: str) -> tuple[str, Any]:
         cleanup = None
     else:
         os_sock, resolved, cleanup = mod.listen(address, sock.options)
-    listener = Listener(sock.ctx.io_thread(), sock, mod, os_sock, resolved, cleanup)
+    listener = Listener(sock.io_driver(), sock, mod, os_sock, resolved, cleanup)
     listener.start()
     return resolved, listener
 
@@ -53,7 +53,7 @@ def connect_endpoint(sock: Any, endpoint: str) -> tuple[str, Any]:
     else:
         resolve_ipc(address)
     opts = sock.options.copy()
-    session = ConnectSession(sock.ctx.io_thread(), sock, opts, endpoint,
+    session = ConnectSession(sock.io_driver(), sock, opts, endpoint,
                              _STREAM_TRANSPORTS[transport], address)
     sock.options.connect_routing_id = b""  # libzmq: used by one connect only
     if not opts.immediate:

@@ -49,10 +49,16 @@ def listen(address: str, options: Any) -> tuple[socket.socket, str, Any]:
     return s, format_ipc_endpoint(addr), cleanup
 
 
-def dial(address: str, options: Any) -> tuple[socket.socket, bool]:
+def prepare(address: str, options: Any) -> tuple[socket.socket, Any]:
+    """A non-blocking Unix socket and the address to connect it to."""
     addr = resolve_ipc(address)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.setblocking(False)
+    return s, addr
+
+
+def dial(address: str, options: Any) -> tuple[socket.socket, bool]:
+    s, addr = prepare(address, options)
     return connect_outcome(s, s.connect_ex(addr))
 
 

@@ -74,11 +74,8 @@ def listen(address: str, options: Any) -> tuple[socket.socket, str]:
     return s, endpoint
 
 
-def dial(address: str, options: Any) -> tuple[socket.socket, bool]:
-    """Start a non-blocking connect: (socket, already connected).
-
-    Raises OSError when the attempt fails at once (the caller retries).
-    """
+def prepare(address: str, options: Any) -> tuple[socket.socket, Any]:
+    """A non-blocking socket set up to connect to `address`, and the target."""
     family, sockaddr, source = resolve_tcp_connect(address, ipv6=bool(options.ipv6))
     s = socket.socket(family, socket.SOCK_STREAM)
     try:
@@ -90,11 +87,19 @@ def dial(address: str, options: Any) -> tuple[socket.socket, bool]:
         if source is not None:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(source)
-        err = s.connect_ex(sockaddr)
     except BaseException:
         s.close()
         raise
-    return connect_outcome(s, err)
+    return s, sockaddr
+
+
+def dial(address: str, options: Any) -> tuple[socket.socket, bool]:
+    """Start a non-blocking connect: (socket, already connected).
+
+    Raises OSError when the attempt fails at once (the caller retries).
+    """
+    s, sockaddr = prepare(address, options)
+    return connect_outcome(s, s.connect_ex(sockaddr))
 
 
 def connect_outcome(s: socket.socket, err: int) -> tuple[socket.socket, bool]:
