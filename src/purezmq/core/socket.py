@@ -19,7 +19,6 @@ API call or while a call is blocked.
 from __future__ import annotations
 
 import errno
-import select
 import threading
 import time
 from collections import deque
@@ -29,18 +28,14 @@ from ..constants import SocketOption as O
 from ..error import Again, ContextTerminated, ZMQError
 from ..reactor.signaler import Signaler
 from .options import HWM_OPTION, Options, coerce, spec_for
+from .traffic import Traffic
 
 _monotonic = time.monotonic
 _get_ident = threading.get_ident
 _CONFLATE_TYPES = frozenset({"DEALER", "PULL", "PUSH", "PUB", "SUB"})
-# Plain ints: IntFlag arithmetic costs a microsecond per call on the hot path.
-POLLIN = 1
-POLLOUT = 2
-DONTWAIT = 1
-SNDMORE = 2
 
 
-class SocketBase:
+class SocketBase(Traffic):
     """The pattern-independent half of a socket; patterns subclass it."""
 
     socket_type: int = -1
@@ -64,16 +59,8 @@ class SocketBase:
         self._endpoints: dict[str, list] = {}
         self.closed = False
         self._ctx_terminated = False
-        self._out_parts: list = []
-        self._in_msg: Any = None
-        self._in_idx = 0
-        self.rcvmore = False
         self.monitor: Any = None  # set by the monitor machinery
-        # The id of this socket's thread while it decodes a borrowed
-        # connection (it reads the mailbox right after: no wake-up needed).
-        self._draining_lent = 0
-        self._lend_poll: Any = None  # (fd, poll object) for the borrowed engine
-        self._lent_engine: Any = None  # the connection this socket's thread borrowed
+        self._init_traffic()
 
     # ================================================================
     # Sink interface: called from any thread, runs here later.
@@ -216,245 +203,28 @@ class SocketBase:
     def _xsetsockopt(self, option: int, value: Any) -> None:
         """A validated option this pattern acts on at once."""
 
-    # ================================================================
-    # Sending
-    # ================================================================
     def _check_usable(self) -> None:
         if self.closed:
             raise ZMQError(errno.ENOTSOCK)
         if self._mailbox or self._ctx_terminated:
             self.process_commands()
 
-    # The public Socket binds these two methods straight onto its instances
-    # (one Python call less per message), so they take pyzmq's signature;
-    # the API layer installs the hooks for everything that is not bytes.
-    frame_from: Any = None  # (data, copy) -> a frame the pipes can carry
-    tracker: Any = None  # () -> a MessageTracker for track=True
-    frame_to: Any = None  # (frame, more) -> a pyzmq Frame for copy=False
-
-    def send(self, frame: Any, flags: int = 0, copy: bool = True, track: bool = False,
-             routing_id: Any = None, group: Any = None) -> Any:
-        """Send one frame as zmq_msg_send; pyzmq's Socket.send signature."""
-        if frame.__class__ is not bytes:
-            frame = self.frame_from(frame, copy)
-        if not (flags or self._mailbox or self._out_parts or self.closed or self._ctx_terminated):
-            # The common case: one whole frame, nothing pending.
-            parts = [frame]
-            if not self._xsend(parts):
-                self._wait_until(self._xsend, parts, 0, self.options.sndtimeo)
-        else:
-            self._send_slow(frame, flags)
-        return self.tracker() if track else None
-
-    def _send_slow(self, frame: Any, flags: int) -> None:
-        if self.closed:
-            raise ZMQError(errno.ENOTSOCK)
-        if self._mailbox or self._ctx_terminated:
-            self.process_commands()
-        if flags and int(flags) & SNDMORE:
-            if not self._out_parts:
-                self._wait_until(self._xsend_begin, frame, flags, self.options.sndtimeo)
-            self._out_parts.append(frame)
-            return
-        if self._out_parts:
-            parts = self._out_parts
-            parts.append(frame)
-            self._out_parts = []
-        else:
-            parts = [frame]
-        if not self._xsend(parts):
-            self._wait_until(self._xsend, parts, flags, self.options.sndtimeo)
-
-    def send_parts(self, parts: list, flags: int = 0) -> None:
-        """Send a whole multipart message in one call (send_multipart)."""
-        if self.closed:
-            raise ZMQError(errno.ENOTSOCK)
-        if self._mailbox or self._ctx_terminated:
-            self.process_commands()
-        if self._out_parts:  # finish what frame-by-frame sends began
-            parts = self._out_parts + parts
-            self._out_parts = []
-        elif len(parts) > 1:
-            self._wait_until(self._xsend_begin, parts[0], flags, self.options.sndtimeo)
-        if not self._xsend(parts):
-            self._wait_until(self._xsend, parts, flags, self.options.sndtimeo)
-
-    def _wait_until(self, attempt: Any, arg: Any, flags: int, timeout_ms: int) -> None:
-        """Retry attempt(arg) until it returns True, blocking per flags."""
-        if int(flags) & DONTWAIT or timeout_ms == 0:
-            if attempt(arg):
-                return
-            raise Again()
-        deadline = None if timeout_ms < 0 else _monotonic() + timeout_ms / 1000.0
-        sig = self._sig
-        self.release_borrowed()
-        while True:
-            sig.reset()
-            self.process_commands()
-            if attempt(arg):
-                return
-            if deadline is None:
-                sig.wait(None)
-            else:
-                left = deadline - _monotonic()
-                if left <= 0 or not sig.wait(left):
-                    self.process_commands()
-                    if attempt(arg):
-                        return
-                    raise Again()
-            if self.closed:
-                raise ZMQError(errno.ENOTSOCK)
-
-    # ================================================================
-    # Receiving
-    # ================================================================
-    def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
-        """Receive one frame; `rcvmore` tells whether more follow."""
-        if not copy:
-            frame = self.recv(flags)
-            return self.frame_to(frame, self.rcvmore)
-        if not (flags or self._in_msg is not None or self._mailbox or self.closed
-                or self._ctx_terminated):
-            # The common case: nothing pending, take or wait for a message.
-            msg = self._xrecv()
-            if msg is None:
-                msg = self._recv_blocking(0, checked=True)
-            if len(msg) == 1:
-                return msg[0]
-            self._in_msg = msg
-            self._in_idx = 1
-            self.rcvmore = True
-            return msg[0]
-        msg = self._in_msg
-        if msg is not None:
-            i = self._in_idx
-            frame = msg[i]
-            i += 1
-            if i < len(msg):
-                self._in_idx = i
-            else:
-                self._in_msg = None
-                self.rcvmore = False
-            return frame
-        msg = self.recv_parts(flags)
-        if len(msg) == 1:
-            return msg[0]
-        self._in_msg = msg
-        self._in_idx = 1
-        self.rcvmore = True
-        return msg[0]
-
-    def recv_parts(self, flags: int = 0) -> list:
-        """Receive the rest of the current message, or a whole new one."""
-        if self.closed:
-            raise ZMQError(errno.ENOTSOCK)
-        msg = self._in_msg
-        if msg is not None:
-            self._in_msg = None
-            self.rcvmore = False
-            return msg[self._in_idx:]
-        if self._mailbox or self._ctx_terminated:
-            self.process_commands()
-        msg = self._xrecv()
-        if msg is None:
-            msg = self._recv_blocking(flags, checked=True)
-        self.rcvmore = False
-        return msg
-
-    def _recv_blocking(self, flags: int, checked: bool = False) -> list:
-        """Wait for a message; `checked`: the caller just found none."""
-        timeout_ms = self.options.rcvtimeo
-        if flags and int(flags) & DONTWAIT or timeout_ms == 0:
-            raise Again()
-        deadline = None if timeout_ms < 0 else _monotonic() + timeout_ms / 1000.0
-        sig = self._sig
-        while True:
-            if sig._pending or self._mailbox or not checked:
-                if sig._pending:
-                    sig.reset()
-                if self._mailbox or self._ctx_terminated:
-                    self.process_commands()
-                msg = self._xrecv()
-                if msg is not None:
-                    return msg
-            checked = False  # only the first pass may trust the caller
-            left = None if deadline is None else deadline - _monotonic()
-            if left is not None and left <= 0:
-                raise Again()
-            engine = None
-            pipes = self.pipes
-            if len(pipes) == 1:  # one peer: maybe its connection to borrow
-                for pipe in pipes:
-                    engine = getattr(pipe.peer.sink, "engine", None)  # inproc: none
-            if engine is not None and engine.ready and engine.lend():
-                # Wait on the connection itself and decode here: no hop
-                # through the I/O thread between the wire and this call.
-                self._lent_engine = engine
-                readable = False
-                try:
-                    fd = engine.fd
-                    cached = self._lend_poll
-                    if cached is None or cached[0] != fd:
-                        p = select.poll()
-                        p.register(sig.fileno(), select.POLLIN)
-                        p.register(fd, select.POLLIN)
-                        self._lend_poll = cached = (fd, p)
-                    ms = -1 if left is None else max(0, int(left * 1000 + 0.999))
-                    for rfd, _ in cached[1].poll(ms):
-                        if rfd == fd:
-                            readable = True
-                finally:
-                    if readable:
-                        self._draining_lent = _get_ident()
-                        try:
-                            engine.read_lent()
-                        finally:
-                            self._draining_lent = 0
-                    else:
-                        engine.done_waiting()
-            else:
-                self.release_borrowed()
-                sig.wait(left)
-            if self.closed:
-                raise ZMQError(errno.ENOTSOCK)
-
-    def release_borrowed(self) -> None:
-        """Hand a borrowed connection back before waiting any other way."""
-        engine = self._lent_engine
-        if engine is not None:
-            self._lent_engine = None
-            engine.reclaim()
-
-    def events(self) -> int:
-        if self.closed:
-            raise ZMQError(errno.ENOTSOCK)
-        # Whoever asks for EVENTS waits on our fd next: the I/O thread must
-        # be the one reading the connection then.
-        self.release_borrowed()
-        self._sig.reset()
-        self.process_commands()
-        ev = 0
-        if self._in_msg is not None or self._xhas_in():
-            ev |= POLLIN
-        if self._xhas_out():
-            ev |= POLLOUT
-        return ev
-
-    def fileno(self) -> int:
-        return self._sig.fileno()
-
     # ================================================================
     # Options
     # ================================================================
     def setsockopt(self, option: int, value: Any) -> None:
-        if self.closed:
-            raise ZMQError(errno.ENOTSOCK)
-        if self._mailbox:
-            self._mailbox_quietly()
-        if option == HWM_OPTION:
-            self.setsockopt(O.SNDHWM, value)
-            self.setsockopt(O.RCVHWM, value)
-            return
+        with self._lock:
+            if self.closed:
+                raise ZMQError(errno.ENOTSOCK)
+            if self._mailbox:
+                self._mailbox_quietly()
+            if option == HWM_OPTION:
+                self._setsockopt(O.SNDHWM, value)
+                self._setsockopt(O.RCVHWM, value)
+            else:
+                self._setsockopt(option, value)
+
+    def _setsockopt(self, option: int, value: Any) -> None:
         spec = spec_for(option, self.socket_type, write=True)
         value = coerce(spec, value)
         if spec.default is not None:
@@ -473,7 +243,8 @@ class SocketBase:
         if option == HWM_OPTION:
             return self.options.sndhwm
         spec = spec_for(option, self.socket_type, write=False)
-        return getattr(self.options, spec.attr)
+        with self._lock:
+            return getattr(self.options, spec.attr)
 
     def _mailbox_quietly(self) -> None:
         try:
@@ -502,6 +273,10 @@ class SocketBase:
         return self.ctx.io_driver()
 
     def bind(self, endpoint: str) -> None:
+        with self._lock:
+            self._bind(endpoint)
+
+    def _bind(self, endpoint: str) -> None:
         self._check_usable()
         from ..transport import bind_endpoint
         resolved, owner = bind_endpoint(self, endpoint)
@@ -509,6 +284,10 @@ class SocketBase:
         self.options.last_endpoint = resolved.encode()
 
     def connect(self, endpoint: str) -> None:
+        with self._lock:
+            self._connect(endpoint)
+
+    def _connect(self, endpoint: str) -> None:
         self._check_usable()
         from ..transport import connect_endpoint, is_single_connect
         if is_single_connect(self) and endpoint in self._endpoints:
@@ -519,10 +298,18 @@ class SocketBase:
         self.options.last_endpoint = resolved.encode()
 
     def unbind(self, endpoint: str) -> None:
+        with self._lock:
+            self._unbind(endpoint)
+
+    def _unbind(self, endpoint: str) -> None:
         self._check_usable()
         self._drop_endpoint(endpoint)
 
     def disconnect(self, endpoint: str) -> None:
+        with self._lock:
+            self._disconnect(endpoint)
+
+    def _disconnect(self, endpoint: str) -> None:
         self._check_usable()
         self._drop_endpoint(endpoint)
 
@@ -556,6 +343,10 @@ class SocketBase:
     # Close
     # ================================================================
     def close(self, linger: int | None = None) -> None:
+        with self._lock:
+            self._close(linger)
+
+    def _close(self, linger: int | None) -> None:
         if self.closed:
             return
         if linger is not None:
@@ -576,7 +367,12 @@ class SocketBase:
         if self.monitor is not None:
             self.monitor.stop()
         self.ctx._socket_closed(self)
-        self._sig.close()
+        # Threads blocked in this socket wake, see it closed, and raise
+        # ENOTSOCK; the last of them closes the fd (closing it under a
+        # poll would not wake the poller).
+        self._sig.signal()
+        if not self._waiting:
+            self._sig.close()
 
     def _close_pipe(self, pipe: Any) -> None:
         """Hand the pipe's queued output to its peer under LINGER rules."""

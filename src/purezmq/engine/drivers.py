@@ -28,6 +28,9 @@ _ACCEPTS_PER_WAKEUP = 64
 # A purezmq I/O thread
 # ----------------------------------------------------------------------------
 class ThreadDriver:
+    # Context.term() waits for sessions on I/O threads to finish lingering.
+    holds_term = True
+
     def __init__(self, thread: Any) -> None:
         self.thread = thread
         # Bound methods of the thread itself: no extra call on hot paths.
@@ -171,6 +174,10 @@ class LoopDriver:
     """Connections as asyncio Protocols on the loop they were made from."""
 
     load = 0
+    # term() may well be called on the loop's own thread, which would then
+    # never run the sessions it waits for: a loop's sessions finish (and
+    # linger) in the loop's own time instead.
+    holds_term = False
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop

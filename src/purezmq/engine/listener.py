@@ -30,7 +30,8 @@ class Listener:
         self._sessions: set = set()
         self._closed = False
         self._acceptor: Any = None
-        socket.ctx._io_object_started()
+        if io.holds_term:
+            socket.ctx._io_object_started()
 
     def start(self) -> None:
         self._acceptor = self.io.listen(self.sock, self._accepted)
@@ -75,4 +76,5 @@ class Listener:
         self._event(Event.CLOSED, self.fd)
         for session in list(self._sessions):
             session._begin_termination()
-        self.socket.ctx._io_object_done()
+        if self.io.holds_term:
+            self.socket.ctx._io_object_done()

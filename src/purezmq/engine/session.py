@@ -40,7 +40,8 @@ class Session:
         self.terminating = False
         self.finished = False
         self._linger_timer: Any = None
-        socket.ctx._io_object_started()
+        if io.holds_term:
+            socket.ctx._io_object_started()
 
     # -- sink interface (any thread) ---------------------------------------
     def read_activated(self, pipe: Any) -> None:
@@ -191,7 +192,8 @@ class Session:
         if self.pipe is not None:
             self.pipe.terminate()
         self._finished()
-        self.socket.ctx._io_object_done()
+        if self.io.holds_term:
+            self.socket.ctx._io_object_done()
 
     def _stop_connecting(self) -> None:
         pass

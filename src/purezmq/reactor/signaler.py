@@ -25,7 +25,7 @@ class Signaler:
     and writes the fd.
     """
 
-    __slots__ = ("_rfd", "_wfd", "_pending", "_closed", "_poller", "_lock")
+    __slots__ = ("_rfd", "_wfd", "_pending", "_closed", "_poller", "_lock", "on_signal")
 
     def __init__(self) -> None:
         if _HAVE_EVENTFD:
@@ -38,6 +38,10 @@ class Signaler:
             self._rfd, self._wfd = r, w
         self._pending = False
         self._closed = False
+        # Called (from the signalling thread) on each quiet -> signalled
+        # transition: how an event loop learns of a change without watching
+        # the fd (asyncio sockets set it).
+        self.on_signal = None
         # Taken only on the signal and close paths: a writer must never hit
         # an fd number that close() released and the OS handed out again.
         self._lock = threading.Lock()
@@ -52,6 +56,8 @@ class Signaler:
         if self._pending:
             return
         self._pending = True
+        if self.on_signal is not None:
+            self.on_signal()
         with self._lock:
             if self._closed:
                 return
@@ -59,6 +65,22 @@ class Signaler:
                 os.write(self._wfd, b"\x01\x00\x00\x00\x00\x00\x00\x00")
             except BlockingIOError:
                 pass  # counter saturated or pipe full: readable already
+
+    def rearm(self) -> None:
+        """Make the fd readable again without telling on_signal.
+
+        For a waiter that consumed a wake-up others may still need, and for
+        keeping FD readable while a condition (POLLIN) still holds.
+        """
+        if self._pending:
+            return
+        self._pending = True
+        with self._lock:
+            if not self._closed:
+                try:
+                    os.write(self._wfd, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                except BlockingIOError:
+                    pass
 
     def reset(self) -> None:
         """Forget past signals: drain the fd and clear the flag."""

@@ -326,20 +326,25 @@ class Socket:
             frames.append(f)
         return frames
 
+    def _deserialize(self, received: Any, load: Callable[[Any], Any]) -> Any:
+        """Apply `load` to what a recv gave (the asyncio socket chains it)."""
+        return load(received)
+
     def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
-        return self.recv(flags).decode(encoding)
+        return self._deserialize(self.recv(flags), lambda buf: buf.decode(encoding))
 
     recv_unicode = recv_string
 
     def recv_json(self, flags: int = 0, **kwargs: Any) -> Any:
-        return json.loads(self.recv(flags).decode("utf-8"), **kwargs)
+        return self._deserialize(self.recv(flags),
+                                 lambda buf: json.loads(buf.decode("utf-8"), **kwargs))
 
     def recv_pyobj(self, flags: int = 0) -> Any:
-        return pickle.loads(self.recv(flags))
+        return self._deserialize(self.recv(flags), pickle.loads)
 
     def recv_serialized(self, deserialize: Callable[[list], Any], flags: int = 0,
                         copy: bool = True) -> Any:
-        return deserialize(self.recv_multipart(flags, copy=copy))
+        return self._deserialize(self.recv_multipart(flags, copy=copy), deserialize)
 
     def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> int:
         data = self._recv(flags)

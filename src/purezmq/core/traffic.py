@@ -1,0 +1,328 @@
+"""Sending and receiving on a socket: frames, blocking, and sharing.
+
+Owns the calls that move messages (send, recv and their multipart forms),
+their blocking with timeouts, the application thread's short cut of
+reading a borrowed connection itself, EVENTS, and what makes a socket
+safe to share between threads.
+
+Sharing: libzmq sockets must not be used by two threads at once, and
+pyzmq programs that do so crash.  purezmq sockets may be: every call runs
+its non-blocking part under the socket's lock and waits without it, so a
+thread blocked in recv does not hold up another thread's send.  A
+multipart message is assembled per thread (frames sent with SNDMORE by
+two threads never mix) and read per thread (the rest of a message belongs
+to the thread that began reading it), so no message is ever corrupted.
+A wake-up taken by one waiting thread is passed on when it changed the
+socket's state, so no other waiter misses it.
+"""
+
+from __future__ import annotations
+
+import errno
+import select
+import threading
+import time
+from typing import Any
+
+from ..error import Again, ZMQError
+
+_monotonic = time.monotonic
+_get_ident = threading.get_ident
+# Plain ints: IntFlag arithmetic costs a microsecond per call on the hot path.
+POLLIN = 1
+POLLOUT = 2
+DONTWAIT = 1
+SNDMORE = 2
+
+
+class Traffic:
+    """Mixin of SocketBase: see the module docstring."""
+
+    # The public Socket binds send/recv straight onto its instances (one
+    # Python call less per message), so they take pyzmq's signature; the API
+    # layer installs these hooks for everything that is not bytes.
+    frame_from: Any = None  # (data, copy) -> a frame the pipes can carry
+    tracker: Any = None  # () -> a MessageTracker for track=True
+    frame_to: Any = None  # (frame, more) -> a pyzmq Frame for copy=False
+
+    def _init_traffic(self) -> None:
+        self._lock = threading.Lock()
+        self._out_parts: dict = {}  # thread -> frames sent with SNDMORE so far
+        self._in_parts: dict = {}  # thread -> [message, index of next frame]
+        self._waiting = 0  # threads inside a blocking wait
+        self._lend_poll: Any = None  # (fd, poll object) for the borrowed engine
+        self._lent_engine: Any = None  # the connection a thread borrowed
+        # The id of a thread decoding a borrowed connection while it holds
+        # the lock (it reads the mailbox right after: no wake-up needed).
+        self._draining_lent = 0
+
+    @property
+    def rcvmore(self) -> bool:
+        return _get_ident() in self._in_parts
+
+    # ================================================================
+    # Sending
+    # ================================================================
+    def send(self, frame: Any, flags: int = 0, copy: bool = True, track: bool = False,
+             routing_id: Any = None, group: Any = None) -> Any:
+        """Send one frame as zmq_msg_send; pyzmq's Socket.send signature."""
+        if frame.__class__ is not bytes:
+            frame = self.frame_from(frame, copy)
+        lock = self._lock
+        lock.acquire()
+        try:
+            if not (flags or self._mailbox or self._out_parts or self.closed
+                    or self._ctx_terminated):
+                # The common case: one whole frame, nothing pending.
+                parts = [frame]
+                if not self._xsend(parts):
+                    self._wait_until(self._xsend, parts, 0, self.options.sndtimeo)
+            else:
+                self._send_slow(frame, flags)
+        finally:
+            lock.release()
+        return self.tracker() if track else None
+
+    def _send_slow(self, frame: Any, flags: int) -> None:
+        if self.closed:
+            raise ZMQError(errno.ENOTSOCK)
+        if self._mailbox or self._ctx_terminated:
+            self.process_commands()
+        me = _get_ident()
+        pending = self._out_parts.get(me)
+        if flags and int(flags) & SNDMORE:
+            if pending is None:
+                self._wait_until(self._xsend_begin, frame, flags, self.options.sndtimeo)
+                self._out_parts[me] = [frame]
+            else:
+                pending.append(frame)
+            return
+        if pending is not None:
+            del self._out_parts[me]
+            pending.append(frame)
+            parts = pending
+        else:
+            parts = [frame]
+        if not self._xsend(parts):
+            self._wait_until(self._xsend, parts, flags, self.options.sndtimeo)
+
+    def send_parts(self, parts: list, flags: int = 0) -> None:
+        """Send a whole multipart message in one call (send_multipart)."""
+        with self._lock:
+            if self.closed:
+                raise ZMQError(errno.ENOTSOCK)
+            if self._mailbox or self._ctx_terminated:
+                self.process_commands()
+            pending = self._out_parts.pop(_get_ident(), None)
+            if pending is not None:  # finish what frame-by-frame sends began
+                parts = pending + parts
+            elif len(parts) > 1:
+                self._wait_until(self._xsend_begin, parts[0], flags, self.options.sndtimeo)
+            if not self._xsend(parts):
+                self._wait_until(self._xsend, parts, flags, self.options.sndtimeo)
+
+    def _wait_until(self, attempt: Any, arg: Any, flags: int, timeout_ms: int) -> None:
+        """Retry attempt(arg) until it returns True, blocking per flags.
+
+        Called with the lock held; waits without it.
+        """
+        if flags and int(flags) & DONTWAIT or timeout_ms == 0:
+            if attempt(arg):
+                return
+            raise Again()
+        deadline = None if timeout_ms < 0 else _monotonic() + timeout_ms / 1000.0
+        sig = self._sig
+        self.release_borrowed()
+        while True:
+            if sig._pending:
+                sig.reset()
+            self._serve_commands()
+            if attempt(arg):
+                return
+            left = None if deadline is None else deadline - _monotonic()
+            if left is not None and left <= 0:
+                raise Again()
+            self._wait(left)
+            if self.closed:
+                raise ZMQError(errno.ENOTSOCK)
+
+    def _serve_commands(self) -> None:
+        """Process commands; if they changed anything, other waiters look too."""
+        if self._mailbox:
+            self.process_commands()
+            if self._waiting:
+                self._sig.rearm()  # our reset may have taken their wake-up
+        elif self._ctx_terminated:
+            self.process_commands()
+
+    def _wait(self, timeout: float | None) -> None:
+        """Wait on the socket's fd with the lock released."""
+        lock = self._lock
+        self._waiting += 1
+        lock.release()
+        try:
+            self._sig.wait(timeout)
+        finally:
+            lock.acquire()
+            self._waiting -= 1
+            if self.closed and not self._waiting:
+                self._sig.close()
+
+    # ================================================================
+    # Receiving
+    # ================================================================
+    def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
+        """Receive one frame; `rcvmore` tells whether more follow."""
+        if not copy:
+            frame = self.recv(flags)
+            return self.frame_to(frame, self.rcvmore)
+        lock = self._lock
+        lock.acquire()
+        try:
+            if not (flags or self._in_parts or self._mailbox or self.closed
+                    or self._ctx_terminated):
+                # The common case: nothing pending, take or wait for a message.
+                msg = self._xrecv()
+                if msg is None:
+                    msg = self._recv_blocking(0, checked=True)
+            else:
+                me = _get_ident()
+                current = self._in_parts.get(me)
+                if current is not None:
+                    msg, i = current
+                    frame = msg[i]
+                    i += 1
+                    if i < len(msg):
+                        current[1] = i
+                    else:
+                        del self._in_parts[me]
+                    return frame
+                msg = self._recv_whole(flags)
+            if len(msg) == 1:
+                return msg[0]
+            self._in_parts[_get_ident()] = [msg, 1]
+            return msg[0]
+        finally:
+            lock.release()
+
+    def recv_parts(self, flags: int = 0) -> list:
+        """Receive the rest of the current message, or a whole new one."""
+        with self._lock:
+            current = self._in_parts.pop(_get_ident(), None)
+            if current is not None:
+                return current[0][current[1]:]
+            return self._recv_whole(flags)
+
+    def _recv_whole(self, flags: int) -> list:
+        if self.closed:
+            raise ZMQError(errno.ENOTSOCK)
+        if self._mailbox or self._ctx_terminated:
+            self.process_commands()
+        msg = self._xrecv()
+        if msg is None:
+            msg = self._recv_blocking(flags, checked=True)
+        return msg
+
+    def _recv_blocking(self, flags: int, checked: bool = False) -> list:
+        """Wait for a message; `checked`: the caller just found none."""
+        timeout_ms = self.options.rcvtimeo
+        if flags and int(flags) & DONTWAIT or timeout_ms == 0:
+            raise Again()
+        deadline = None if timeout_ms < 0 else _monotonic() + timeout_ms / 1000.0
+        sig = self._sig
+        while True:
+            if sig._pending or self._mailbox or not checked:
+                if sig._pending:
+                    sig.reset()
+                self._serve_commands()
+                msg = self._xrecv()
+                if msg is not None:
+                    return msg
+            checked = False  # only the first pass may trust the caller
+            left = None if deadline is None else deadline - _monotonic()
+            if left is not None and left <= 0:
+                raise Again()
+            engine = None
+            pipes = self.pipes
+            if len(pipes) == 1 and not self._waiting:  # one peer, one waiter
+                for pipe in pipes:
+                    engine = getattr(pipe.peer.sink, "engine", None)  # inproc: none
+            if engine is not None and engine.ready and engine.lend():
+                self._wait_lent(engine, left)
+            else:
+                self.release_borrowed()
+                self._wait(left)
+            if self.closed:
+                raise ZMQError(errno.ENOTSOCK)
+
+    def _wait_lent(self, engine: Any, left: float | None) -> None:
+        """Wait on the connection itself and decode here: no hop through the
+        I/O thread between the wire and this call."""
+        self._lent_engine = engine
+        sig = self._sig
+        fd = engine.fd
+        cached = self._lend_poll
+        if cached is None or cached[0] != fd:
+            p = select.poll()
+            p.register(sig.fileno(), select.POLLIN)
+            p.register(fd, select.POLLIN)
+            self._lend_poll = cached = (fd, p)
+        ms = -1 if left is None else max(0, int(left * 1000 + 0.999))
+        readable = False
+        lock = self._lock
+        self._waiting += 1
+        lock.release()
+        try:
+            for rfd, _ in cached[1].poll(ms):
+                if rfd == fd:
+                    readable = True
+        finally:
+            lock.acquire()
+            self._waiting -= 1
+            if self.closed and not self._waiting:
+                self._sig.close()
+            if readable:
+                self._draining_lent = _get_ident()
+                try:
+                    engine.read_lent()
+                finally:
+                    self._draining_lent = 0
+            else:
+                engine.done_waiting()
+
+    def release_borrowed(self) -> None:
+        """Hand a borrowed connection back before waiting any other way."""
+        engine = self._lent_engine
+        if engine is not None:
+            self._lent_engine = None
+            engine.reclaim()
+
+    # ================================================================
+    # Readiness (EVENTS, poll, FD)
+    # ================================================================
+    def events(self) -> int:
+        """EVENTS: what send/recv could do now without blocking.
+
+        FD stays readable while POLLIN holds: reading EVENTS can never
+        swallow the wake-up an event loop waiting on FD still needs.
+        """
+        with self._lock:
+            if self.closed:
+                raise ZMQError(errno.ENOTSOCK)
+            # Whoever asks for EVENTS waits on our fd next: the I/O thread
+            # must be the one reading the connection then.
+            self.release_borrowed()
+            sig = self._sig
+            if sig._pending:
+                sig.reset()
+            self.process_commands()
+            ev = 0
+            if self._in_parts or self._xhas_in():
+                ev |= POLLIN
+                sig.rearm()
+            if self._xhas_out():
+                ev |= POLLOUT
+            return ev
+
+    def fileno(self) -> int:
+        return self._sig.fileno()

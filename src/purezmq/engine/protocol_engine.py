@@ -1,0 +1,131 @@
+"""The protocol engine: one ZMTP connection as an asyncio Protocol.
+
+The same protocol logic as the stream engine (EngineBase), moved by an
+asyncio transport instead of a reactor thread: bytes arrive in
+`data_received`, leave through `transport.write`, and back-pressure is
+asyncio's own (`pause_writing` when the transport buffer is full,
+`pause_reading` while the pipe is at its high-water mark).  Nothing but
+the Protocol interface is used, so it runs on any event loop: the
+default one, uvloop, and loops without add_reader (Windows' Proactor).
+
+Everything happens on the loop's thread; a wake-up from any other thread
+reaches it through the driver's `post` (call_soon_threadsafe).  Writes a
+task makes in a burst are coalesced into one flush per loop iteration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket as _socket
+from typing import Any
+
+from .base import EngineBase
+
+
+class ProtocolEngine(EngineBase, asyncio.Protocol):
+    def __init__(self, io: Any, sock: _socket.socket, session: Any, codec: Any) -> None:
+        self._init_base(io, session, codec)
+        self._sock = sock
+        self.fd = sock.fileno()
+        self.transport: Any = None
+        self._flush_scheduled = False
+        self._write_blocked = True  # until connection_made
+        try:
+            peer = sock.getpeername()
+            self.peer_address = peer[0] if isinstance(peer, tuple) else ""
+        except OSError:
+            self.peer_address = ""
+
+    # -- transport ---------------------------------------------------------
+    def _attach_transport(self) -> None:
+        loop = self.io.loop
+        loop.create_task(self._adopt(loop))
+
+    async def _adopt(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            await loop.connect_accepted_socket(lambda: self, self._sock)
+        except (OSError, RuntimeError) as e:
+            if not self.closed:
+                self._sock.close()
+                self._fail(f"could not start the transport: {e}")
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        if self.closed:
+            transport.abort()
+            return
+        self._write_blocked = False
+        self._write()
+        if self.ready:
+            self._pull()
+
+    def data_received(self, data: bytes) -> None:
+        if self.closed:
+            return
+        self._on_bytes(data)
+        if self.session.terminating:  # the handshake may just have flushed
+            self.session.engine_flushed(self)
+
+    def eof_received(self) -> bool:
+        self._fail("connection closed by peer", protocol=self._refused())
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed:
+            self._fail(f"connection lost: {exc}" if exc else "connection closed by peer",
+                       protocol=self._refused())
+
+    def pause_writing(self) -> None:
+        self._write_blocked = True
+
+    def resume_writing(self) -> None:
+        self._write_blocked = False
+        if self.ready and not self.closed:
+            self._pull()
+            self.session.engine_flushed(self)
+
+    def _stop_reading(self) -> None:
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def _start_reading(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+
+    def _write(self) -> bool:
+        out = self._out
+        if not out:
+            return True
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return False
+        data = b"".join(out) if len(out) > 1 else out[0]
+        out.clear()
+        transport.write(data)  # may call pause_writing() before returning
+        return not self._write_blocked
+
+    def _release(self) -> None:
+        self._cancel_timers()
+        if self.transport is not None:
+            self.transport.close()  # what was written still goes out
+        else:
+            try:
+                self._sock.close()
+            except OSError:
+                pass
+
+    # -- the session's short cut: one flush per loop iteration --------------
+    def try_send_direct(self) -> bool:
+        if not self.io.in_thread():
+            return False  # the session posts out_ready to the loop instead
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.io.loop.call_soon(self._flush)
+        return True
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        self.out_ready()
+
+    def lend(self) -> bool:
+        return False  # a loop's connection is never borrowed by a thread
