@@ -7,6 +7,9 @@ Workloads (names for --workload):
   thr-1m       PUSH/PULL throughput over tcp, 1 MiB messages
   lat          REQ/REP round-trip latency over tcp, 16 B messages
   inproc-thr   PUSH/PULL throughput over inproc, 16 B, two threads of one process
+  aio-thr      PUSH/PULL throughput over tcp, 16 B, asyncio on both sides
+               (purezmq.asyncio vs zmq.asyncio), each peer in its own process
+  aio-lat      REQ/REP round-trip latency over tcp, 16 B, asyncio on both sides
 
 The tcp workloads run each peer in its own process (multiprocessing, 'spawn'),
 like libzmq's perf tools: the receiver (PULL, REP) binds to
@@ -257,6 +260,116 @@ def role_req(lib, conn, p: dict) -> None:
     _close(ctx, sock, linger=0)
 
 
+def _aio(lib):
+    """The asyncio flavour of the library (zmq.asyncio / purezmq.asyncio)."""
+    return importlib.import_module(lib.__name__ + ".asyncio")
+
+
+def role_aio_pull(lib, conn, p: dict) -> None:
+    """local_thr on asyncio: bind PULL inside the loop, await each recv."""
+    import asyncio
+    aio = _aio(lib)
+    size, total = p["size"], p["count"]
+
+    async def main():
+        ctx = aio.Context()
+        sock = ctx.socket(lib.PULL)
+        sock.bind("tcp://127.0.0.1:*")
+        conn.send(("endpoint", sock.getsockopt(lib.LAST_ENDPOINT).decode()))
+        recv = sock.recv
+        bad = 0 if len(await recv()) == size else 1
+        start = time.perf_counter()
+        for _ in range(1, total):
+            if len(await recv()) != size:
+                bad += 1
+        elapsed = time.perf_counter() - start
+        if bad:
+            raise RuntimeError(f"{bad} of {total} messages had the wrong size")
+        conn.send(("result", {"elapsed": elapsed, "count": total - 1, "size": size}))
+        sock.close(linger=0)
+        ctx.term()
+
+    asyncio.run(main())
+
+
+def role_aio_push(lib, conn, p: dict) -> None:
+    """remote_thr on asyncio: connect PUSH inside the loop, await each send."""
+    import asyncio
+    aio = _aio(lib)
+    msg = b"\x00" * p["size"]
+
+    async def main():
+        ctx = aio.Context()
+        sock = ctx.socket(lib.PUSH)
+        sock.connect(p["endpoint"])
+        send = sock.send
+        for _ in range(p["count"]):
+            await send(msg)
+        # Default linger: give the loop time to deliver, then close.
+        while sock.getsockopt(lib.EVENTS) & lib.POLLOUT == 0:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.5)
+        sock.close()
+        ctx.term()
+
+    asyncio.run(main())
+
+
+def role_aio_rep(lib, conn, p: dict) -> None:
+    import asyncio
+    aio = _aio(lib)
+    total = p["warmup"] + p["count"]
+
+    async def main():
+        ctx = aio.Context()
+        sock = ctx.socket(lib.REP)
+        sock.bind("tcp://127.0.0.1:*")
+        conn.send(("endpoint", sock.getsockopt(lib.LAST_ENDPOINT).decode()))
+        for _ in range(total):
+            await sock.send(await sock.recv())
+        await asyncio.sleep(0.1)
+        sock.close()
+        ctx.term()
+
+    asyncio.run(main())
+
+
+def role_aio_req(lib, conn, p: dict) -> None:
+    import asyncio
+    aio = _aio(lib)
+    size, count = p["size"], p["count"]
+    msg = b"\x00" * size
+
+    async def main():
+        ctx = aio.Context()
+        sock = ctx.socket(lib.REQ)
+        sock.connect(p["endpoint"])
+        for _ in range(p["warmup"]):
+            await sock.send(msg)
+            await sock.recv()
+        clock = time.perf_counter_ns
+        rtts = [0] * count
+        start = clock()
+        for i in range(count):
+            t0 = clock()
+            await sock.send(msg)
+            r = await sock.recv()
+            rtts[i] = clock() - t0
+            if len(r) != size:
+                raise RuntimeError("reply had the wrong size")
+        elapsed = clock() - start
+        rtts.sort()
+        conn.send(("result", {
+            "mean_us": elapsed / count / 2 / 1e3,
+            "p50_us": rtts[count // 2] / 1e3,
+            "p99_us": rtts[min(count - 1, int(count * 0.99))] / 1e3,
+        }))
+        sock.close(linger=0)
+        ctx.term()
+
+    asyncio.run(main())
+
+
 def role_inproc_thr(lib, conn, p: dict) -> None:
     """inproc_thr: PULL in a thread (bind), PUSH in the main thread (connect)."""
     size, total = p["size"], p["count"]
@@ -311,7 +424,8 @@ def role_inproc_thr(lib, conn, p: dict) -> None:
     _close(ctx, sock)
 
 
-ROLES = {f.__name__[5:]: f for f in (role_pull, role_push, role_rep, role_req, role_inproc_thr)}
+ROLES = {f.__name__[5:]: f for f in (role_pull, role_push, role_rep, role_req, role_inproc_thr,
+                                      role_aio_pull, role_aio_push, role_aio_rep, role_aio_req)}
 
 
 # --------------------------------------------------------------------------
@@ -483,13 +597,14 @@ class Runner:
                 pass
 
 
-def run_tcp_thr(libname: str, size: int, count: int, args):
+def run_tcp_thr(libname: str, size: int, count: int, args, prefix: str = ""):
     r = Runner(libname, args.timeout, args.stall)
+    pull, push = prefix + "pull", prefix + "push"
     try:
-        r.start("pull", {"size": size, "count": count})
-        endpoint = r.wait_for("pull", "endpoint")
-        r.start("push", {"size": size, "count": count, "endpoint": endpoint})
-        result = r.wait_for("pull", "result")
+        r.start(pull, {"size": size, "count": count})
+        endpoint = r.wait_for(pull, "endpoint")
+        r.start(push, {"size": size, "count": count, "endpoint": endpoint})
+        result = r.wait_for(pull, "result")
     except BaseException:
         r.abort()
         raise
@@ -497,14 +612,15 @@ def run_tcp_thr(libname: str, size: int, count: int, args):
     return result, r.warnings
 
 
-def run_tcp_lat(libname: str, size: int, count: int, warmup: int, args):
+def run_tcp_lat(libname: str, size: int, count: int, warmup: int, args, prefix: str = ""):
     r = Runner(libname, args.timeout, args.stall)
+    rep, req = prefix + "rep", prefix + "req"
     try:
         params = {"size": size, "count": count, "warmup": warmup}
-        r.start("rep", params)
-        endpoint = r.wait_for("rep", "endpoint")
-        r.start("req", dict(params, endpoint=endpoint))
-        result = r.wait_for("req", "result")
+        r.start(rep, params)
+        endpoint = r.wait_for(rep, "endpoint")
+        r.start(req, dict(params, endpoint=endpoint))
+        result = r.wait_for(req, "result")
     except BaseException:
         r.abort()
         raise
@@ -531,15 +647,15 @@ def run_inproc_thr(libname: str, size: int, count: int, args):
 class Thr:
     kind = "thr"
 
-    def __init__(self, name, title, size, count_attr, inproc=False):
+    def __init__(self, name, title, size, count_attr, inproc=False, prefix=""):
         self.name, self.title, self.size = name, title, size
-        self.count_attr, self.inproc = count_attr, inproc
+        self.count_attr, self.inproc, self.prefix = count_attr, inproc, prefix
 
     def run(self, libname, args):
         count = getattr(args, self.count_attr)
         if self.inproc:
             return run_inproc_thr(libname, self.size, count, args)
-        return run_tcp_thr(libname, self.size, count, args)
+        return run_tcp_thr(libname, self.size, count, args, self.prefix)
 
     @staticmethod
     def score(res):  # higher is better
@@ -558,10 +674,15 @@ class Thr:
 
 class Lat:
     kind = "lat"
-    name, title, size = "lat", "REQ/REP tcp 16 B latency", 16
+    size = 16
+
+    def __init__(self, name="lat", title="REQ/REP tcp 16 B latency", prefix="",
+                 count_attr="roundtrips"):
+        self.name, self.title, self.prefix, self.count_attr = name, title, prefix, count_attr
 
     def run(self, libname, args):
-        return run_tcp_lat(libname, self.size, args.roundtrips, args.warmup, args)
+        return run_tcp_lat(libname, self.size, getattr(args, self.count_attr), args.warmup,
+                           args, self.prefix)
 
     @staticmethod
     def score(res):  # higher is better
@@ -583,12 +704,16 @@ WORKLOADS = [
     Thr("thr-1m", "PUSH/PULL tcp 1 MiB", MIB, "count_1m"),
     Lat(),
     Thr("inproc-thr", "PUSH/PULL inproc 16 B", 16, "count_inproc", inproc=True),
+    Thr("aio-thr", "asyncio PUSH/PULL tcp 16 B", 16, "count_aio", prefix="aio_"),
+    Lat("aio-lat", "asyncio REQ/REP tcp 16 B latency", prefix="aio_", count_attr="roundtrips_aio"),
 ]
 
 FULL = {"count_16": 300_000, "count_1k": 100_000, "count_1m": 2_000,
-        "roundtrips": 20_000, "warmup": 2_000, "count_inproc": 300_000, "timeout": 120.0, "stall": 10.0}
+        "roundtrips": 20_000, "warmup": 2_000, "count_inproc": 300_000,
+        "count_aio": 100_000, "roundtrips_aio": 10_000, "timeout": 120.0, "stall": 10.0}
 QUICK = {"count_16": 20_000, "count_1k": 10_000, "count_1m": 100,
-         "roundtrips": 2_000, "warmup": 200, "count_inproc": 20_000, "timeout": 15.0, "stall": 3.0}
+         "roundtrips": 2_000, "warmup": 200, "count_inproc": 20_000,
+         "count_aio": 10_000, "roundtrips_aio": 1_000, "timeout": 15.0, "stall": 3.0}
 
 
 def machine_info() -> list[str]:
@@ -634,6 +759,10 @@ def parse_args(argv=None):
                     help=f"untimed REQ/REP round trips first (default {FULL['warmup']:,})")
     ap.add_argument("--count-inproc", type=int,
                     help=f"16 B inproc messages (default {FULL['count_inproc']:,})")
+    ap.add_argument("--count-aio", type=int,
+                    help=f"16 B asyncio tcp messages (default {FULL['count_aio']:,})")
+    ap.add_argument("--roundtrips-aio", type=int,
+                    help=f"timed asyncio REQ/REP round trips (default {FULL['roundtrips_aio']:,})")
     ap.add_argument("--stall", type=float, metavar="SECONDS",
                     help="declare a run stalled when no worker made progress for this "
                     f"long (default {FULL['stall']:g}, {QUICK['stall']:g} with --quick)")
@@ -648,7 +777,8 @@ def parse_args(argv=None):
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
-    for key in ("count_16", "count_1k", "count_1m", "roundtrips", "count_inproc"):
+    for key in ("count_16", "count_1k", "count_1m", "roundtrips", "count_inproc",
+                "count_aio", "roundtrips_aio"):
         if getattr(args, key) < 2:
             ap.error(f"--{key.replace('_', '-')} must be at least 2")
     if args.warmup < 0 or args.repeat < 1 or args.timeout <= 0 or args.stall <= 0:

@@ -93,6 +93,7 @@ class Socket(_SyncSocket):
         core = self._core
         core.io_driver = self._io_driver
         core._sig.on_signal = self._signalled
+        core._sig.watch_fd(False)  # woken by call_soon; FD users switch it on
 
     @classmethod
     def from_socket(cls, socket: Any, io_loop: Any = None) -> "Socket":

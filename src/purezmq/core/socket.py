@@ -238,6 +238,8 @@ class SocketBase(Traffic):
             raise ZMQError(errno.ENOTSOCK)
         if option == O.EVENTS:
             return self.events()
+        if option == O.FD:
+            return self.fileno()
         if option == O.RCVMORE:
             return int(self.rcvmore)
         if option == HWM_OPTION:

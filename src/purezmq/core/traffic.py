@@ -157,6 +157,7 @@ class Traffic:
 
     def _wait(self, timeout: float | None) -> None:
         """Wait on the socket's fd with the lock released."""
+        self._sig.watch_fd()
         lock = self._lock
         self._waiting += 1
         lock.release()
@@ -276,6 +277,8 @@ class Traffic:
             for rfd, _ in cached[1].poll(ms):
                 if rfd == fd:
                     readable = True
+                else:
+                    sig.stale()  # drain a stale wake-up, or keep a real one
         finally:
             lock.acquire()
             self._waiting -= 1
@@ -325,4 +328,5 @@ class Traffic:
             return ev
 
     def fileno(self) -> int:
+        self._sig.watch_fd()  # someone will wait on the fd itself
         return self._sig.fileno()

@@ -17,9 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import socket as _socket
+import time
 from typing import Any
 
 from .base import EngineBase
+
+_perf_counter = time.perf_counter
+# A task writing more often than this is streaming: coalesce its writes.
+_DIRECT_SPACING = 50e-6
 
 
 class ProtocolEngine(EngineBase, asyncio.Protocol):
@@ -29,6 +34,7 @@ class ProtocolEngine(EngineBase, asyncio.Protocol):
         self.fd = sock.fileno()
         self.transport: Any = None
         self._flush_scheduled = False
+        self._last_direct = 0.0
         self._write_blocked = True  # until connection_made
         try:
             peer = sock.getpeername()
@@ -116,11 +122,19 @@ class ProtocolEngine(EngineBase, asyncio.Protocol):
 
     # -- the session's short cut: one flush per loop iteration --------------
     def try_send_direct(self) -> bool:
+        """On the loop's thread: write now if the connection was quiet, else
+        coalesce this burst into one flush at the next loop iteration."""
         if not self.io.in_thread():
             return False  # the session posts out_ready to the loop instead
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            self.io.loop.call_soon(self._flush)
+        if self._flush_scheduled:
+            return True
+        now = _perf_counter()
+        last, self._last_direct = self._last_direct, now
+        if now - last >= _DIRECT_SPACING and self.ready and not self._write_blocked:
+            self._pull()  # request-reply: no loop iteration between
+            return True
+        self._flush_scheduled = True
+        self.io.loop.call_soon(self._flush)
         return True
 
     def _flush(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import select
 import threading
+import time
 
 _HAVE_EVENTFD = hasattr(os, "eventfd")
 
@@ -25,7 +26,8 @@ class Signaler:
     and writes the fd.
     """
 
-    __slots__ = ("_rfd", "_wfd", "_pending", "_closed", "_poller", "_lock", "on_signal")
+    __slots__ = ("_rfd", "_wfd", "_pending", "_closed", "_poller", "_lock", "on_signal",
+                 "_fd_watched")
 
     def __init__(self) -> None:
         if _HAVE_EVENTFD:
@@ -42,6 +44,10 @@ class Signaler:
         # transition: how an event loop learns of a change without watching
         # the fd (asyncio sockets set it).
         self.on_signal = None
+        # Whether anything may wait on the fd itself.  An asyncio socket is
+        # woken through on_signal alone and skips the write (and the read
+        # that drains it) until someone asks for its FD.
+        self._fd_watched = True
         # Taken only on the signal and close paths: a writer must never hit
         # an fd number that close() released and the OS handed out again.
         self._lock = threading.Lock()
@@ -52,12 +58,13 @@ class Signaler:
     def fileno(self) -> int:
         return self._rfd
 
-    def signal(self) -> None:
-        if self._pending:
-            return
-        self._pending = True
-        if self.on_signal is not None:
-            self.on_signal()
+    def watch_fd(self, on: bool = True) -> None:
+        """Say whether the fd itself must become readable on signal()."""
+        self._fd_watched = on
+        if on and self._pending:
+            self._write()
+
+    def _write(self) -> None:
         with self._lock:
             if self._closed:
                 return
@@ -65,6 +72,21 @@ class Signaler:
                 os.write(self._wfd, b"\x01\x00\x00\x00\x00\x00\x00\x00")
             except BlockingIOError:
                 pass  # counter saturated or pipe full: readable already
+
+    def _drain(self) -> None:
+        try:
+            os.read(self._rfd, 4096)
+        except (BlockingIOError, OSError):
+            pass
+
+    def signal(self) -> None:
+        if self._pending:
+            return
+        self._pending = True
+        if self.on_signal is not None:
+            self.on_signal()
+        if self._fd_watched:
+            self._write()
 
     def rearm(self) -> None:
         """Make the fd readable again without telling on_signal.
@@ -75,25 +97,31 @@ class Signaler:
         if self._pending:
             return
         self._pending = True
-        with self._lock:
-            if not self._closed:
-                try:
-                    os.write(self._wfd, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                except BlockingIOError:
-                    pass
+        if self._fd_watched:
+            self._write()
 
     def reset(self) -> None:
         """Forget past signals: drain the fd and clear the flag."""
         if not self._pending:
-            return  # nothing was written since the last reset
+            return
         # Drain first, then clear: clearing first would let a concurrent
         # signal() write the fd and this read swallow it, leaving the flag
         # set over an empty fd and every later signal() silent.
-        try:
-            os.read(self._rfd, 4096)
-        except (BlockingIOError, OSError):
-            pass
+        if self._fd_watched:
+            self._drain()
         self._pending = False
+
+    def stale(self) -> bool:
+        """The fd polled readable: was that an old write?  (Then drained.)
+
+        A signal() racing a reset() can write after the reset cleared the
+        flag; the waiter that reset saw the change anyway, so the write is
+        stale, and left in place it would keep every poll returning.
+        """
+        if self._pending:
+            return False
+        self._drain()
+        return True
 
     def wait(self, timeout: float | None) -> bool:
         """Block until signalled or `timeout` seconds pass; True if signalled.
@@ -102,8 +130,15 @@ class Signaler:
         """
         if self._pending:
             return True
-        ms = -1 if timeout is None else max(0, int(timeout * 1000 + 0.999))
-        return bool(self._poller.poll(ms))
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            ms = -1 if deadline is None else max(0, int((deadline - time.monotonic()) * 1000 + 0.999))
+            if not self._poller.poll(ms):
+                return False
+            if not self.stale():
+                return True
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
 
     def close(self) -> None:
         with self._lock:
