@@ -58,7 +58,10 @@ class Driver:
 
     def pump_once(self, timeout: float = TIMEOUT) -> None:
         self.sock.settimeout(timeout)
-        data = self.sock.recv(1 << 16)
+        try:
+            data = self.sock.recv(1 << 16)
+        except ConnectionResetError:
+            data = b""  # libzmq closed with our bytes unread: an RST, not a FIN
         if not data:
             self.eof = True
             raise EOFError("libzmq closed the connection")
