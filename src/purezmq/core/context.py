@@ -30,6 +30,8 @@ class ContextCore:
         self._io_objects = 0
         self.terminating = False
         self.terminated = False
+        self.ipv6 = 0
+        self.blocky = 1
 
     # -- sockets -------------------------------------------------------------
     def create_socket(self, socket_type: int) -> Any:
@@ -44,6 +46,12 @@ class ContextCore:
             if len(self.sockets) >= self.max_sockets:
                 raise ZMQError(errno.EMFILE)
         sock = cls(self)
+        # libzmq: new sockets take IPV6 from the context, and BLOCKY=0 makes
+        # their default LINGER 0 (except where the type has its own, XSUB's).
+        if self.ipv6:
+            sock.options.ipv6 = 1
+        if not self.blocky and sock.options.linger == -1:
+            sock.options.linger = 0
         with self._lock:
             self.sockets.add(sock)
         return sock

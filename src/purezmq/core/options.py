@@ -18,6 +18,7 @@ import errno
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..constants import OPTION_TYPES
 from ..constants import SocketOption as O
 from ..constants import SocketType as T
 from ..error import ZMQError
@@ -44,6 +45,13 @@ def _bool(v: int) -> int:
     if v not in (0, 1):
         raise _einval()
     return v
+
+
+def _flag(v: int) -> int:
+    """libzmq's relaxed bool options: any non-negative value, stored 0/1."""
+    if v < 0:
+        raise _einval()
+    return int(v != 0)
 
 
 def _keepalive(v: int) -> int:
@@ -123,6 +131,7 @@ TABLE: dict[int, Spec] = {
     O.ROUTING_ID: Spec("routing_id", "bytes", b"", _blob(1, 255)),
     # transport
     O.IPV6: Spec("ipv6", "int", 0, _bool),
+    O.IPV4ONLY: Spec("ipv4only", "int", 1, _bool),  # kept as not IPV6 (socket.py)
     O.SNDBUF: Spec("sndbuf", "int", -1, _NOLIMIT),
     O.RCVBUF: Spec("rcvbuf", "int", -1, _NOLIMIT),
     O.TOS: Spec("tos", "int", 0, _at_least(0)),
@@ -134,16 +143,16 @@ TABLE: dict[int, Spec] = {
     O.BINDTODEVICE: Spec("bindtodevice", "bytes", b"", _blob(0, 15)),
     O.USE_FD: Spec("use_fd", "int", -1, _NOLIMIT),
     O.SOCKS_PROXY: Spec("socks_proxy", "bytes", b"", _any_blob),
-    O.LOOPBACK_FASTPATH: Spec("loopback_fastpath", "int", 0, _bool),
+    O.LOOPBACK_FASTPATH: Spec("loopback_fastpath", "int", 0, _flag),
     # multicast (kept for API completeness; pgm is not a transport yet)
     O.RATE: Spec("rate", "int", 100, _at_least(1)),
     O.RECOVERY_IVL: Spec("recovery_ivl", "int", 10000, _at_least(0)),
     O.MULTICAST_HOPS: Spec("multicast_hops", "int", 1, _at_least(1)),
     O.MULTICAST_MAXTPDU: Spec("multicast_maxtpdu", "int", 1500, _at_least(1)),
-    O.MULTICAST_LOOP: Spec("multicast_loop", "int", 1, _bool),
+    O.MULTICAST_LOOP: Spec("multicast_loop", "int", 1, _flag),
     # security
     O.ZAP_DOMAIN: Spec("zap_domain", "bytes", b"", _blob(0, 254)),
-    O.ZAP_ENFORCE_DOMAIN: Spec("zap_enforce_domain", "int", 0, _bool),
+    O.ZAP_ENFORCE_DOMAIN: Spec("zap_enforce_domain", "int", 0, _flag),
     O.PLAIN_SERVER: Spec("plain_server", "int", 0, _bool),
     O.PLAIN_USERNAME: Spec("plain_username", "bytes", b"", _blob(0, 255)),
     O.PLAIN_PASSWORD: Spec("plain_password", "bytes", b"", _blob(0, 255)),
@@ -154,21 +163,21 @@ TABLE: dict[int, Spec] = {
     # pattern-specific
     O.SUBSCRIBE: Spec("subscribe", "bytes", None, _any_blob, False, _SUBS),
     O.UNSUBSCRIBE: Spec("unsubscribe", "bytes", None, _any_blob, False, _SUBS),
-    O.INVERT_MATCHING: Spec("invert_matching", "int", 0, _bool),
-    O.XPUB_VERBOSE: Spec("xpub_verbose", "int", 0, _bool, False, _XPUBS),
-    O.XPUB_VERBOSER: Spec("xpub_verboser", "int", 0, _bool, False, _XPUBS),
-    O.XPUB_NODROP: Spec("xpub_nodrop", "int", 0, _bool, False, _XPUBS),
-    O.XPUB_MANUAL: Spec("xpub_manual", "int", 0, _bool, False, _XPUBS),
+    O.INVERT_MATCHING: Spec("invert_matching", "int", 0, _flag),
+    O.XPUB_VERBOSE: Spec("xpub_verbose", "int", 0, _flag, False, _XPUBS),
+    O.XPUB_VERBOSER: Spec("xpub_verboser", "int", 0, _flag, False, _XPUBS),
+    O.XPUB_NODROP: Spec("xpub_nodrop", "int", 0, _flag, False, _XPUBS),
+    O.XPUB_MANUAL: Spec("xpub_manual", "int", 0, _flag, False, _XPUBS),
     O.XPUB_WELCOME_MSG: Spec("xpub_welcome_msg", "bytes", b"", _any_blob, False, _XPUBS),
-    O.ROUTER_MANDATORY: Spec("router_mandatory", "int", 0, _bool, False, _ROUTERISH),
-    O.ROUTER_HANDOVER: Spec("router_handover", "int", 0, _bool, False, _ROUTERISH),
-    O.ROUTER_RAW: Spec("router_raw", "int", 0, _bool, False, _ROUTERISH),
+    O.ROUTER_MANDATORY: Spec("router_mandatory", "int", 0, _flag, False, _ROUTERISH),
+    O.ROUTER_HANDOVER: Spec("router_handover", "int", 0, _flag, False, _ROUTERISH),
+    O.ROUTER_RAW: Spec("router_raw", "int", 0, _flag, False, _ROUTERISH),
     O.CONNECT_ROUTING_ID: Spec("connect_routing_id", "bytes", b"", _blob(1, 255), False,
                                frozenset({T.ROUTER, T.REP, T.STREAM})),
-    O.PROBE_ROUTER: Spec("probe_router", "int", 0, _bool, False,
+    O.PROBE_ROUTER: Spec("probe_router", "int", 0, _flag, False,
                          frozenset({T.ROUTER, T.REP, T.DEALER, T.REQ})),
-    O.REQ_CORRELATE: Spec("req_correlate", "int", 0, _bool, False, frozenset({T.REQ})),
-    O.REQ_RELAXED: Spec("req_relaxed", "int", 0, _bool, False, frozenset({T.REQ})),
+    O.REQ_CORRELATE: Spec("req_correlate", "int", 0, _flag, False, frozenset({T.REQ})),
+    O.REQ_RELAXED: Spec("req_relaxed", "int", 0, _flag, False, frozenset({T.REQ})),
     O.STREAM_NOTIFY: Spec("stream_notify", "int", 1, _bool, False, frozenset({T.STREAM})),
     # read-only state
     O.TYPE: Spec("type", "int", 0, None),
@@ -213,21 +222,37 @@ def spec_for(option: int, socket_type: int, write: bool) -> Spec:
     return spec
 
 
-def coerce(spec: Spec, value: Any) -> Any:
-    """Check the Python type as pyzmq does, then the range as libzmq does."""
-    if spec.kind == "int":
+def check_type(option: int, value: Any) -> Any:
+    """pyzmq's conversion for the option's C type, before libzmq sees it.
+
+    int options are C ints (OverflowError past 32 bits), int64 ones 64-bit;
+    bytes options refuse str (TypeError).  An option nobody knows passes
+    through and gets EINVAL afterwards.
+    """
+    kind = OPTION_TYPES.get(option)
+    if kind in ("int", "int64", "fd"):
         if isinstance(value, bool):
             value = int(value)
         if not isinstance(value, int):
             raise TypeError(f"expected int, got: {value!r}")
-        if not -(1 << 63) <= value < (1 << 63):
+        bits = 63 if kind == "int64" else 31
+        if not -(1 << bits) <= value < (1 << bits):
             raise OverflowError("value too large to convert to int")
-    else:
+    elif kind == "bytes":
         if isinstance(value, str):
             raise TypeError("unicode not allowed, use setsockopt_string")
         try:
             value = memoryview(value).tobytes()
         except TypeError:
             raise TypeError(f"expected bytes, got: {value!r}") from None
+    return value
+
+
+def coerce(spec: Spec, value: Any) -> Any:
+    """Range-check a value already converted by check_type, as libzmq does."""
+    if spec.kind == "int" and not isinstance(value, int):
+        raise TypeError(f"expected int, got: {value!r}")
+    if spec.kind != "int" and not isinstance(value, bytes):
+        value = check_type(-1, value) if isinstance(value, str) else bytes(value)
     assert spec.check is not None
     return spec.check(value)

@@ -27,7 +27,7 @@ from typing import Any
 from ..constants import SocketOption as O
 from ..error import Again, ContextTerminated, ZMQError
 from ..reactor.signaler import Signaler
-from .options import HWM_OPTION, Options, coerce, spec_for
+from .options import HWM_OPTION, Options, check_type, coerce, spec_for
 from .traffic import Traffic
 
 _monotonic = time.monotonic
@@ -52,7 +52,10 @@ class SocketBase(Traffic):
         self.ctx = ctx
         self.options = Options(self.socket_type)
         self._mailbox: deque = deque()
-        self._sig = Signaler()
+        try:
+            self._sig = Signaler()
+        except OSError as e:  # out of file descriptors: libzmq's EMFILE
+            raise ZMQError(e.errno or errno.EMFILE) from None
         self.options.fd = self._sig.fileno()
         self.pipes: set = set()
         # endpoint string -> list of owned objects (listeners, sessions, pipes)
@@ -218,6 +221,8 @@ class SocketBase(Traffic):
                 raise ZMQError(errno.ENOTSOCK)
             if self._mailbox:
                 self._mailbox_quietly()
+            if self._ctx_terminated:
+                raise ContextTerminated()  # libzmq: ETERM once it saw the stop
             if option == HWM_OPTION:
                 self._setsockopt(O.SNDHWM, value)
                 self._setsockopt(O.RCVHWM, value)
@@ -225,9 +230,12 @@ class SocketBase(Traffic):
                 self._setsockopt(option, value)
 
     def _setsockopt(self, option: int, value: Any) -> None:
+        value = check_type(option, value)
         spec = spec_for(option, self.socket_type, write=True)
         value = coerce(spec, value)
-        if spec.default is not None:
+        if option == O.IPV4ONLY:  # the same setting as IPV6, inverted
+            self.options.ipv6 = int(not value)
+        elif spec.default is not None:
             setattr(self.options, spec.attr, value)
         if option in (O.SNDHWM, O.RCVHWM):
             self._apply_hwm()
@@ -246,6 +254,12 @@ class SocketBase(Traffic):
             return self.options.sndhwm
         spec = spec_for(option, self.socket_type, write=False)
         with self._lock:
+            if self._mailbox:
+                self._mailbox_quietly()
+            if self._ctx_terminated:
+                raise ContextTerminated()
+            if option == O.IPV4ONLY:
+                return int(not self.options.ipv6)
             return getattr(self.options, spec.attr)
 
     def _mailbox_quietly(self) -> None:
@@ -351,7 +365,9 @@ class SocketBase(Traffic):
     def _close(self, linger: int | None) -> None:
         if self.closed:
             return
-        if linger is not None:
+        if linger is not None and not self._ctx_terminated:
+            # (pyzmq sets LINGER first and ignores the ETERM it gets after a
+            # context term began: the old value stands then.)
             self.options.linger = linger
         try:
             self.process_commands()

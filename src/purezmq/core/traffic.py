@@ -55,6 +55,7 @@ class Traffic:
         # The id of a thread decoding a borrowed connection while it holds
         # the lock (it reads the mailbox right after: no wake-up needed).
         self._draining_lent = 0
+        self._last_meta: dict = {}  # properties for recv(copy=False) frames
 
     @property
     def rcvmore(self) -> bool:
@@ -175,8 +176,7 @@ class Traffic:
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
         """Receive one frame; `rcvmore` tells whether more follow."""
         if not copy:
-            frame = self.recv(flags)
-            return self.frame_to(frame, self.rcvmore)
+            return self._recv_frame(flags)
         lock = self._lock
         lock.acquire()
         try:
@@ -197,14 +197,42 @@ class Traffic:
                         current[1] = i
                     else:
                         del self._in_parts[me]
-                    return frame
+                    return frame if frame.__class__ is bytes else bytes(frame)
                 msg = self._recv_whole(flags)
-            if len(msg) == 1:
-                return msg[0]
-            self._in_parts[_get_ident()] = [msg, 1]
-            return msg[0]
+            frame = msg[0]
+            if len(msg) > 1:
+                self._in_parts[_get_ident()] = [msg, 1]
         finally:
             lock.release()
+        # inproc hands over what the sender queued: a zero-copy view becomes
+        # bytes here, as pyzmq's recv(copy=True) always gives bytes.
+        return frame if frame.__class__ is bytes else bytes(frame)
+
+    def _recv_frame(self, flags: int) -> Any:
+        """recv(copy=False): a Frame with the properties of its connection."""
+        with self._lock:
+            me = _get_ident()
+            current = self._in_parts.get(me)
+            if current is None:
+                msg = self._recv_whole(flags)
+                self._last_meta = self._last_metadata()
+                current = [msg, 0]
+            msg, i = current
+            frame = msg[i]
+            if i + 1 < len(msg):
+                current[1] = i + 1
+                self._in_parts[me] = current
+            else:
+                self._in_parts.pop(me, None)
+            more = me in self._in_parts
+            meta = self._last_meta
+        return self.frame_to(frame, more, meta)
+
+    def _last_metadata(self) -> dict:
+        """The properties of the connection the last message came from."""
+        fq = getattr(self, "_fq", None)
+        pipe = fq.last if fq is not None else getattr(self, "_pipe", None)
+        return pipe.metadata if pipe is not None and pipe.metadata else {}
 
     def recv_parts(self, flags: int = 0) -> list:
         """Receive the rest of the current message, or a whole new one."""
@@ -316,8 +344,7 @@ class Traffic:
             # must be the one reading the connection then.
             self.release_borrowed()
             sig = self._sig
-            if sig._pending:
-                sig.reset()
+            sig.reset(drain=True)  # EVENTS readers poll the fd: leave it clean
             self.process_commands()
             ev = 0
             if self._in_parts or self._xhas_in():
@@ -328,5 +355,7 @@ class Traffic:
             return ev
 
     def fileno(self) -> int:
+        if self.closed:
+            raise ZMQError(errno.ENOTSOCK)
         self._sig.watch_fd()  # someone will wait on the fd itself
         return self._sig.fileno()

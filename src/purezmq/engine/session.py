@@ -17,11 +17,23 @@ calls, which post to it.
 
 from __future__ import annotations
 
+import os
 import random
 from typing import Any
 
 from ..constants import Event, SocketType
 from ..pipe import pipe_pair
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 40
+
+
+# With MAXMSGSIZE unset, libzmq still drops a peer announcing a frame it
+# cannot allocate; no frame larger than this machine's memory can be.
+_MEMORY_BOUND = _physical_memory()
 from ..zmtp import Connection
 from .base import EngineBase as StreamEngine  # the type sessions talk to
 from .raw import RawCodec
@@ -123,8 +135,9 @@ class Session:
         if self.socket.raw:
             codec: Any = RawCodec()
         else:
+            limit = opts.maxmsgsize if opts.maxmsgsize >= 0 else _MEMORY_BOUND
             codec = Connection(self.socket.zmtp_name, identity=opts.routing_id,
-                               max_message_size=opts.maxmsgsize)
+                               max_message_size=limit)
         engine = self.io.engine_for(sock, self, codec)
         self.engine = engine
         if self.socket.raw:
@@ -237,7 +250,7 @@ class ConnectSession(Session):
         self.address = address
         self._dialing: Any = None
         self._retry_timer: Any = None
-        self._ivl = options.reconnect_ivl
+        self._ivl = -1  # the current back-off interval; -1: not started
         self._handshakes = 0
         self._resubscribes = socket.resubscribe_on_reconnect
 
@@ -259,6 +272,7 @@ class ConnectSession(Session):
             self.monitor_event(Event.CONNECT_DELAYED, 0)
 
     def _connected(self, sock: Any) -> None:
+        self._ivl = -1  # libzmq: a new connecter (and back-off) per connection
         try:
             self.transport.tune_connected(sock, self.options)
         except OSError:
@@ -267,21 +281,42 @@ class ConnectSession(Session):
         self._start_engine(sock)
 
     def _schedule_retry(self) -> None:
+        """A dial failed: try again after the next interval (libzmq's
+        stream_connecter_base_t).  With RECONNECT_IVL <= 0 it never does:
+        the connect() idles, its pipe still taking messages."""
         if self.finished:
             return
         if self.terminating and not self._can_wait_for_peer():
             self._finish()
             return
+        if self.options.reconnect_ivl <= 0:
+            return
+        delay = self._next_interval()
+        self.monitor_event(Event.CONNECT_RETRIED, delay)
+        self._retry_timer = self.io.call_later(delay / 1000.0, self._dial)
+
+    def _next_interval(self) -> int:
+        """RECONNECT_IVL doubling up to RECONNECT_IVL_MAX, or with no max the
+        interval plus a random jitter below it."""
         base = self.options.reconnect_ivl
-        if base < 0:
-            # Reconnection disabled: this connect() is over.  The pipe goes,
-            # and the endpoint may be connected again.
+        ivl_max = self.options.reconnect_ivl_max
+        if ivl_max > 0:
+            current = base if self._ivl < 0 else self._ivl * 2
+            self._ivl = min(current, ivl_max)
+            return self._ivl
+        if self._ivl < 0:
+            self._ivl = base
+        return self._ivl + random.randrange(base)
+
+    def _reconnect(self) -> None:
+        """An established connection was lost: a fresh back-off, first redial
+        after one interval; or, with RECONNECT_IVL <= 0, this connect() ends
+        and its endpoint is free again (libzmq's session_base_t::reconnect)."""
+        self._ivl = -1
+        if self.options.reconnect_ivl <= 0:
             self._finish()
             return
-        delay = self._ivl + (random.randrange(base) if base > 0 else 0)
-        ivl_max = self.options.reconnect_ivl_max
-        if ivl_max > base:
-            self._ivl = min(self._ivl * 2, ivl_max) if self._ivl else ivl_max
+        delay = self._next_interval()
         self.monitor_event(Event.CONNECT_RETRIED, delay)
         self._retry_timer = self.io.call_later(delay / 1000.0, self._dial)
 
@@ -307,7 +342,6 @@ class ConnectSession(Session):
 
     # -- engine callbacks ----------------------------------------------------
     def engine_ready(self, engine: StreamEngine, metadata: dict) -> Any:
-        self._ivl = self.options.reconnect_ivl  # success resets the back-off
         self._handshakes += 1
         if self.pipe is None:
             if self.terminating:
@@ -340,4 +374,4 @@ class ConnectSession(Session):
             # that speaks nonsense (or the wrong socket type) would storm it.
             self._finish()
             return
-        self._schedule_retry()
+        self._reconnect()

@@ -97,18 +97,21 @@ class Req(Dealer):
         else:
             request_id = self._request_id
             head = [b""]
+        if not self._lb.has_out():
+            return False
+        # libzmq drops whatever replies are already queued: a late answer to
+        # an abandoned request must never pass for this one's.  Before the
+        # send, or a fast peer's answer to this very request could go too.
+        fq = self._fq
+        if fq.has_active():
+            while fq.recv() is not None:
+                pass
         pipe = self._lb.send(head + msg)
         if pipe is None:
             return False
         self._request_id = request_id
         self._reply_pipe = pipe
         self._receiving_reply = True
-        # libzmq drops whatever replies are already queued: a late answer
-        # to an abandoned request must never pass for this one's.
-        fq = self._fq
-        if fq.has_active():
-            while fq.recv() is not None:
-                pass
         return True
 
     @staticmethod

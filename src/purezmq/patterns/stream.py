@@ -44,10 +44,20 @@ class Stream(Router):
         return self._stream_route(frame).check_write()
 
     def _xsend(self, msg: list) -> bool:
+        # libzmq takes frames in pairs (MORE is ignored on the data frame):
+        # [id, data, id, data...]; a last id alone is dropped.
+        if len(msg) > 2:
+            pipes = [self._stream_route(msg[i]) for i in range(0, len(msg) - 1, 2)]
+            if not all(p.check_write() for p in pipes):
+                return False
+            for i, pipe in zip(range(0, len(msg) - 1, 2), pipes):
+                self._send_data(pipe, msg[i + 1])
+            return True
         if len(msg) < 2:
             return True  # an id alone: ignored, as libzmq does
-        pipe = self._stream_route(msg[0])
-        data = msg[1]
+        return self._send_data(self._stream_route(msg[0]), msg[1])
+
+    def _send_data(self, pipe: Any, data: Any) -> bool:
         if not len(data):
             self._detach_pipe(pipe)  # close that connection
             return True

@@ -136,7 +136,7 @@ class IOThread:
         self._running = False
 
     def _drain_mailbox(self) -> None:
-        self._wake.reset()
+        self._wake.reset(drain=True)  # level-triggered: never leave it readable
         mb = self._mailbox
         while mb:
             fn, args = mb.popleft()

@@ -27,7 +27,7 @@ class Signaler:
     """
 
     __slots__ = ("_rfd", "_wfd", "_pending", "_closed", "_poller", "_lock", "on_signal",
-                 "_fd_watched")
+                 "_fd_watched", "_polling")
 
     def __init__(self) -> None:
         if _HAVE_EVENTFD:
@@ -48,6 +48,7 @@ class Signaler:
         # woken through on_signal alone and skips the write (and the read
         # that drains it) until someone asks for its FD.
         self._fd_watched = True
+        self._polling = 0  # threads inside wait()
         # Taken only on the signal and close paths: a writer must never hit
         # an fd number that close() released and the OS handed out again.
         self._lock = threading.Lock()
@@ -100,9 +101,15 @@ class Signaler:
         if self._fd_watched:
             self._write()
 
-    def reset(self) -> None:
-        """Forget past signals: drain the fd and clear the flag."""
+    def reset(self, drain: bool = False) -> None:
+        """Forget past signals: drain the fd and clear the flag.
+
+        With `drain`, drain even when no signal is pending (a caller that
+        found the fd readable and must not leave a stale write behind).
+        """
         if not self._pending:
+            if drain and self._fd_watched:
+                self._drain()
             return
         # Drain first, then clear: clearing first would let a concurrent
         # signal() write the fd and this read swallow it, leaving the flag
@@ -131,14 +138,31 @@ class Signaler:
         if self._pending:
             return True
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            ms = -1 if deadline is None else max(0, int((deadline - time.monotonic()) * 1000 + 0.999))
-            if not self._poller.poll(ms):
-                return False
-            if not self.stale():
-                return True
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
+        poller = self._poller
+        if self._polling:
+            # Another thread waits on this fd right now (a shared socket): a
+            # poll object serves one thread at a time.
+            poller = select.poll()
+            poller.register(self._rfd, select.POLLIN)
+        self._polling += 1
+        try:
+            while True:
+                ms = -1 if deadline is None else max(
+                    0, int((deadline - time.monotonic()) * 1000 + 0.999))
+                try:
+                    ready = poller.poll(ms)
+                except RuntimeError:  # two threads raced for the shared poller
+                    poller = select.poll()
+                    poller.register(self._rfd, select.POLLIN)
+                    ready = poller.poll(ms)
+                if not ready:
+                    return False
+                if not self.stale():
+                    return True
+                if deadline is not None and time.monotonic() >= deadline:
+                    return False
+        finally:
+            self._polling -= 1
 
     def close(self) -> None:
         with self._lock:

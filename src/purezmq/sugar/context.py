@@ -71,7 +71,25 @@ class Context:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.destroy() if exc and exc[0] is not None else self.term()
+        self.destroy()  # as pyzmq 27: sockets left open are closed
+
+    def __del__(self) -> None:
+        # As pyzmq: a context dropped without term() is destroyed, with a
+        # ResourceWarning, so its I/O threads and fds do not leak.
+        try:
+            if self._shadow or self.closed or self._core.terminating:
+                return
+        except AttributeError:
+            return
+        import sys
+        if sys.is_finalizing():
+            return
+        import warnings
+        warnings.warn(f"Unclosed context {self}", ResourceWarning, stacklevel=2, source=self)
+        try:
+            self.destroy()
+        except Exception:
+            pass
 
     def __repr__(self) -> str:
         closed = " closed" if self.closed else ""
@@ -114,6 +132,10 @@ class Context:
             if option not in _CTX_DEFAULTS:
                 raise ZMQError(errno.EINVAL)
             core.ctx_options[option] = optval
+            if option == SocketOption.IPV6:
+                core.ipv6 = int(bool(optval))
+            elif option == SocketOption.BLOCKY:
+                core.blocky = int(bool(optval))
 
     def get(self, option: int) -> Any:
         core = self._core

@@ -16,7 +16,7 @@ import random
 from typing import Any, Callable, Sequence
 
 from ..constants import (
-    DONTWAIT, POLLIN, RCVMORE, SNDMORE, SocketOption, SocketType,
+    COPY_THRESHOLD, DONTWAIT, POLLIN, RCVMORE, SNDMORE, SocketOption, SocketType,
 )
 from ..constants import OPTION_TYPES
 from ..error import ZMQBindError, ZMQError
@@ -51,10 +51,13 @@ def _as_frame(data: Any, copy: bool) -> Any:
         view = memoryview(data)
     except TypeError:
         raise TypeError(f"{data!r} does not provide a buffer interface.") from None
-    if copy or view.itemsize != 1 or not view.c_contiguous or view.ndim != 1:
-        # The caller may reuse a mutable buffer at once: take a snapshot.
+    if not view.contiguous:
+        raise ValueError("a message frame must be a contiguous buffer")
+    if copy or view.nbytes < COPY_THRESHOLD:
+        # The caller may reuse a mutable buffer at once: take a snapshot (as
+        # pyzmq does even with copy=False below its copy threshold).
         return view.tobytes()
-    return view
+    return view.cast("B") if view.format != "B" or view.ndim != 1 else view
 
 
 class _EndpointContext:
@@ -143,8 +146,16 @@ class Socket:
 
     def __del__(self) -> None:
         try:
-            if not self._shadow and not self._core.closed:
-                self._core.close()
+            if self._shadow or self._core.closed:
+                return
+        except AttributeError:
+            return
+        import sys
+        if not sys.is_finalizing():
+            import warnings
+            warnings.warn(f"Unclosed socket {self}", ResourceWarning, stacklevel=2, source=self)
+        try:
+            self._core.close()
         except Exception:
             pass
 
@@ -317,14 +328,11 @@ class Socket:
     def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> list:
         parts = self._core.recv_parts(flags)
         if copy:
-            return list(parts)
-        frames = []
+            # (inproc hands over what the sender queued: views become bytes)
+            return [p if p.__class__ is bytes else bytes(p) for p in parts]
+        meta = self._core._last_metadata()
         last = len(parts) - 1
-        for i, p in enumerate(parts):
-            f = Frame(p)
-            f.more = i < last
-            frames.append(f)
-        return frames
+        return [_frame_to(p, i < last, meta) for i, p in enumerate(parts)]
 
     def _deserialize(self, received: Any, load: Callable[[Any], Any]) -> Any:
         """Apply `load` to what a recv gave (the asyncio socket chains it)."""
@@ -366,9 +374,11 @@ class Socket:
         return evts.get(self, 0)
 
 
-def _frame_to(data: Any, more: bool) -> Frame:
-    frame = Frame(data)
+def _frame_to(data: Any, more: bool, properties: dict | None = None) -> Frame:
+    frame = Frame(data, copy=False)
     frame.more = more
+    if properties:
+        frame._set_props(properties)
     return frame
 
 

@@ -28,7 +28,10 @@ def listen(address: str, options: Any) -> tuple[socket.socket, str, Any]:
             os.unlink(addr)  # libzmq removes a stale socket file first
         except OSError:
             pass
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    except OSError as e:
+        raise ZMQError(e.errno or errno.EMFILE) from None
     try:
         s.bind(addr)
         s.listen(options.backlog)
