@@ -52,7 +52,16 @@ class Pair(SocketBase):
     def _xhas_in(self) -> bool:
         if self._leftover is not None and self._leftover.has_input():
             return True
-        return self._pipe is not None and self._pipe.has_input()
+        pipe = self._pipe
+        if pipe is None:
+            return False
+        # An empty read, not a peek: it arms the pipe's wake-up, so a caller
+        # about to wait hears of the next message.
+        msg = pipe.read()
+        if msg is None:
+            return False
+        pipe.unread(msg)
+        return True
 
     def _xhas_out(self) -> bool:
         return self._pipe is not None and self._pipe.check_write()

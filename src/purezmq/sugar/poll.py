@@ -72,6 +72,7 @@ def _poll(items: list, deadline: float | None) -> list:
         ready = []
         os_poller = _select.poll()
         fd_items: dict = {}
+        masks: dict = {}
         for obj, flags in items:
             core = _core_of(obj)
             if core is not None:
@@ -83,7 +84,9 @@ def _poll(items: list, deadline: float | None) -> list:
             else:
                 mask = (_OS_IN if flags & POLLIN else 0) | (_OS_OUT if flags & POLLOUT else 0)
                 fd = _fd_of(obj)
-                os_poller.register(fd, mask | _OS_ERR)
+                # One registration per fd: the union of what its items want.
+                masks[fd] = masks.get(fd, 0) | mask | _OS_ERR
+                os_poller.register(fd, masks[fd])
                 fd_items.setdefault(fd, []).append((obj, flags))
         timeout_ms = 0
         if not ready:
