@@ -284,6 +284,24 @@ class SocketBase(Traffic):
     # ================================================================
     # Endpoints
     # ================================================================
+    def start_monitor(self, endpoint: str | None, events: int) -> None:
+        """zmq_socket_monitor: publish events on a PAIR bound to endpoint."""
+        from .monitor import Monitor
+
+        with self._lock:
+            if self._ctx_terminated:
+                raise ContextTerminated()
+            old = self.monitor
+            if endpoint is None:
+                self.monitor = None
+                if old is not None:
+                    old.stop()
+                return
+            new = Monitor(self, endpoint, events)
+            self.monitor = new
+            if old is not None:
+                old.stop()
+
     def io_driver(self) -> Any:
         """Where this socket's connections run (asyncio sockets override)."""
         return self.ctx.io_driver()
@@ -393,9 +411,11 @@ class SocketBase(Traffic):
             self._sig.close()
 
     def _close_pipe(self, pipe: Any) -> None:
-        """Hand the pipe's queued output to its peer under LINGER rules."""
-        if self.options.linger == 0:
-            pipe.drop_outbound()
+        """End our side; what we queued stays for the peer to take.
+
+        An inproc peer reads it whatever LINGER says (as in libzmq); a
+        session applies LINGER to its delivery (0: it stops at once).
+        """
         pipe.terminate()
 
     def __repr__(self) -> str:

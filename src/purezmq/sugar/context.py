@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 import threading
+import warnings
 import weakref
 from typing import Any
 
@@ -81,10 +83,8 @@ class Context:
                 return
         except AttributeError:
             return
-        import sys
         if sys.is_finalizing():
             return
-        import warnings
         warnings.warn(f"Unclosed context {self}", ResourceWarning, stacklevel=2, source=self)
         try:
             self.destroy()

@@ -13,6 +13,8 @@ import errno
 import json
 import pickle
 import random
+import sys
+import warnings
 from typing import Any, Callable, Sequence
 
 from ..constants import (
@@ -150,9 +152,7 @@ class Socket:
                 return
         except AttributeError:
             return
-        import sys
         if not sys.is_finalizing():
-            import warnings
             warnings.warn(f"Unclosed socket {self}", ResourceWarning, stacklevel=2, source=self)
         try:
             self._core.close()
@@ -160,9 +160,31 @@ class Socket:
             pass
 
     def close(self, linger: int | None = None) -> None:
-        if self._monitor_socket is not None:
-            self._monitor_socket.close(linger=0)
         self._core.close(linger)
+
+    # -- monitoring ----------------------------------------------------------
+    def monitor(self, addr: str | bytes | None, events: int = 0xFFFF) -> None:
+        """Publish this socket's events on a PAIR bound to `addr` (inproc)."""
+        if addr is not None:
+            addr = self._addr(addr)
+        self._core.start_monitor(addr, int(events))
+
+    def get_monitor_socket(self, events: int | None = None, addr: str | None = None) -> "Socket":
+        """A PAIR socket, connected and receiving this socket's events."""
+        mon = self._monitor_socket
+        if mon is not None and not mon.closed:
+            return mon
+        if addr is None:
+            addr = f"inproc://monitor.s-{id(self._core)}"
+        self.monitor(addr, 0xFFFF if events is None else events)
+        mon = self.context.socket(SocketType.PAIR)
+        mon.connect(addr)
+        object.__setattr__(self, "_monitor_socket", mon)
+        return mon
+
+    def disable_monitor(self) -> None:
+        object.__setattr__(self, "_monitor_socket", None)
+        self._core.start_monitor(None, 0)
 
     # -- endpoints -----------------------------------------------------------
     @staticmethod
