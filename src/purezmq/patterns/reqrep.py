@@ -135,8 +135,11 @@ class Req(Dealer):
             msg = fq.recv()
             if msg is None:
                 return None
-            if fq.last is not self._reply_pipe:
+            reply_pipe = self._reply_pipe
+            if reply_pipe is not None and fq.last is not reply_pipe:
                 continue  # a reply to a request we did not make of this peer
+            # (With the peer gone, libzmq takes what is still queued: the
+            # answer it sent just before closing.)
             if correlate:
                 if len(msg) < 3 or msg[0] != struct.pack("I", self._request_id) or len(msg[1]):
                     continue

@@ -40,8 +40,7 @@ class Signaler:
             self._rfd, self._wfd = r, w
         self._pending = False
         self._closed = False
-        # Called (from the signalling thread) on each quiet -> signalled
-        # transition: how an event loop learns of a change without watching
+        # Called (from the signalling thread) on each signal(): how an event loop learns of a change without watching
         # the fd (asyncio sockets set it).
         self.on_signal = None
         # Whether anything may wait on the fd itself.  An asyncio socket is
@@ -82,6 +81,11 @@ class Signaler:
 
     def signal(self) -> None:
         if self._pending:
+            # The fd is readable already, but a loop woken through on_signal
+            # must still hear of this change: the flag may be up only
+            # because POLLIN holds (rearm), with a send waiting for POLLOUT.
+            if self.on_signal is not None:
+                self.on_signal()
             return
         self._pending = True
         if self.on_signal is not None:
