@@ -39,7 +39,7 @@ from .sugar.context import Context as _SyncContext
 from .sugar.poll import Poller as _SyncPoller
 from .sugar.poll import _poll
 from .sugar.socket import Socket as _SyncSocket
-from .sugar.socket import _as_frame
+from .sugar.socket import _as_frame, _tracked_frame, _tracked_parts
 
 __all__ = ["Context", "Socket", "Poller"]
 
@@ -65,6 +65,38 @@ class _Waiter:
         self.future = future
         self.attempt = attempt
         self.timer: Any = None
+
+
+class _Received(asyncio.Future):
+    """The Future of a recv: if the task awaiting it is cancelled after the
+    message arrived but before the task resumed, the message goes back to
+    the socket for the next recv instead of vanishing with the task."""
+
+    _restore: Any = None  # () -> None: give the result back to the socket
+
+    def __await__(self) -> Any:
+        if not self.done():
+            self._asyncio_future_blocking = True
+            try:
+                yield self
+            except asyncio.CancelledError:
+                self.give_back()
+                raise
+        if not self.done():
+            raise RuntimeError("await wasn't used with future")
+        return self.result()
+
+    __iter__ = __await__
+
+    def give_back(self) -> None:
+        restore, self._restore = self._restore, None
+        if restore is not None and self.done() and not self.cancelled() \
+                and self.exception() is None:
+            restore()
+
+
+def _raw(part: Any) -> Any:
+    return part if part.__class__ is bytes else getattr(part, "bytes", part)
 
 
 class Socket(_SyncSocket):
@@ -194,10 +226,16 @@ class Socket(_SyncSocket):
                 waiter.future.set_exception(exc)
         self._poll_waiters.clear()
 
-    def _submit(self, waiters: deque, attempt: Any, flags: int, timeout_ms: int) -> asyncio.Future:
-        """Try now; if it would block, queue a waiter (FIFO) and return."""
+    def _submit(self, waiters: deque, attempt: Any, flags: int, timeout_ms: int,
+                multipart: Any = None) -> asyncio.Future:
+        """Try now; if it would block, queue a waiter (FIFO) and return.
+        `multipart` (True/False) marks a recv, whose result can be given back."""
         loop = self._get_loop()
-        future = loop.create_future()
+        if multipart is None:
+            future = loop.create_future()
+        else:
+            future = _Received(loop=loop)
+            future._restore = lambda: self._give_back(future.result(), multipart)
         if not waiters:
             try:
                 future.set_result(attempt())
@@ -221,11 +259,17 @@ class Socket(_SyncSocket):
             self._signalled()
         return future
 
+    def _give_back(self, received: Any, multipart: bool) -> None:
+        parts = received if multipart else [received]
+        self._core.unread([_raw(p) for p in parts])
+        self._signalled()  # another waiter may take it now
+
     # -- the awaitable API ---------------------------------------------------
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> asyncio.Future:
         core = self._core
         attempt = lambda: core.recv(flags | _DONTWAIT, copy)  # noqa: E731
-        return self._submit(self._recv_waiters, attempt, int(flags), core.options.rcvtimeo)
+        return self._submit(self._recv_waiters, attempt, int(flags), core.options.rcvtimeo,
+                            False)
 
     def recv_multipart(self, flags: int = 0, copy: bool = True,
                        track: bool = False) -> asyncio.Future:
@@ -239,34 +283,39 @@ class Socket(_SyncSocket):
             last = len(parts) - 1
             return [to_frames(p, i < last) for i, p in enumerate(parts)]
 
-        return self._submit(self._recv_waiters, attempt, int(flags), core.options.rcvtimeo)
+        return self._submit(self._recv_waiters, attempt, int(flags), core.options.rcvtimeo,
+                            True)
 
     def send(self, data: Any, flags: int = 0, copy: bool = True, track: bool = False,
              **kwargs: Any) -> asyncio.Future:
         core = self._core
-        if data.__class__ is not bytes:
+        tracker = None
+        if track:
+            data, tracker = _tracked_frame(data, copy)
+        elif data.__class__ is not bytes:
             data = _as_frame(data, copy)  # snapshot now: the caller may reuse it
-        attempt = lambda: core.send(data, flags | _DONTWAIT, False, track)  # noqa: E731
+
+        def attempt() -> Any:
+            core.send(data, flags | _DONTWAIT, False)
+            return tracker
+
         return self._submit(self._send_waiters, attempt, int(flags), core.options.sndtimeo)
 
     def send_multipart(self, msg_parts: Any, flags: int = 0, copy: bool = True,
                        track: bool = False, **kwargs: Any) -> asyncio.Future:
         core = self._core
-        parts = []
-        for i, part in enumerate(msg_parts):
-            if part.__class__ is bytes:
-                parts.append(part)
-                continue
-            if isinstance(part, str):
-                raise TypeError(f"Frame {i} ({part!r}) does not support the buffer interface.")
-            parts.append(_as_frame(part, copy))
+        tracker = None
+        if track:
+            parts, tracker = _tracked_parts(msg_parts, copy)
+        else:
+            parts = self._frames(msg_parts, copy)
         if not parts:
             raise IndexError("list index out of range")
 
         def attempt() -> Any:
             # Whole messages go into the pipe in one step: all or nothing.
             core.send_parts(parts, flags | _DONTWAIT)
-            return core.tracker() if track else None
+            return tracker
 
         return self._submit(self._send_waiters, attempt, int(flags), core.options.sndtimeo)
 
@@ -296,7 +345,8 @@ class Socket(_SyncSocket):
     def _deserialize(self, received: Any, load: Any) -> asyncio.Future:
         """Chain `load` onto a recv future (recv_string, recv_json, ...)."""
         loop = self._get_loop()
-        future = loop.create_future()
+        future = _Received(loop=loop)
+        future._restore = getattr(received, "give_back", None)
 
         def done(f: asyncio.Future) -> None:
             if future.done():

@@ -42,7 +42,7 @@ class Traffic:
     # Python call less per message), so they take pyzmq's signature; the API
     # layer installs these hooks for everything that is not bytes.
     frame_from: Any = None  # (data, copy) -> a frame the pipes can carry
-    tracker: Any = None  # () -> a MessageTracker for track=True
+    frame_tracked: Any = None  # (data, copy) -> (frame, MessageTracker or None)
     frame_to: Any = None  # (frame, more) -> a pyzmq Frame for copy=False
 
     def _init_traffic(self) -> None:
@@ -50,6 +50,8 @@ class Traffic:
         self._out_parts: dict = {}  # thread -> frames sent with SNDMORE so far
         self._in_parts: dict = {}  # thread -> [message, index of next frame]
         self._waiting = 0  # threads inside a blocking wait
+        self._leader = False  # a waiting thread polls the fd (see _wait)
+        self._followers = threading.Condition(self._lock)
         self._lend_poll: Any = None  # (fd, poll object) for the borrowed engine
         self._lent_engine: Any = None  # the connection a thread borrowed
         # The id of a thread decoding a borrowed connection while it holds
@@ -59,7 +61,8 @@ class Traffic:
 
     @property
     def rcvmore(self) -> bool:
-        return _get_ident() in self._in_parts
+        current = self._in_parts.get(_get_ident())
+        return current is not None and current[1] > 0
 
     # ================================================================
     # Sending
@@ -67,7 +70,10 @@ class Traffic:
     def send(self, frame: Any, flags: int = 0, copy: bool = True, track: bool = False,
              routing_id: Any = None, group: Any = None) -> Any:
         """Send one frame as zmq_msg_send; pyzmq's Socket.send signature."""
-        if frame.__class__ is not bytes:
+        tracker = None
+        if track:
+            frame, tracker = self.frame_tracked(frame, copy)
+        elif frame.__class__ is not bytes:
             frame = self.frame_from(frame, copy)
         lock = self._lock
         lock.acquire()
@@ -82,7 +88,7 @@ class Traffic:
                 self._send_slow(frame, flags)
         finally:
             lock.release()
-        return self.tracker() if track else None
+        return tracker
 
     def _send_slow(self, frame: Any, flags: int) -> None:
         if self.closed:
@@ -135,7 +141,7 @@ class Traffic:
         sig = self._sig
         self.release_borrowed()
         while True:
-            if sig._pending:
+            if sig._pending and not self._leader:  # (the leader's to take)
                 sig.reset()
             self._serve_commands()
             if attempt(arg):
@@ -157,15 +163,31 @@ class Traffic:
             self.process_commands()
 
     def _wait(self, timeout: float | None) -> None:
-        """Wait on the socket's fd with the lock released."""
-        self._sig.watch_fd()
-        lock = self._lock
+        """Wait, with the lock released, until the socket may have changed.
+
+        One waiting thread (the leader) polls the socket's fd; any other
+        thread waits on a condition the leader notifies each time it wakes.
+        Threads sharing one fd would steal each other's wake-ups: a sender
+        could drain the signal that a message arrived for a receiver.
+        """
         self._waiting += 1
-        lock.release()
         try:
-            self._sig.wait(timeout)
+            if self._leader:
+                self._followers.wait(timeout)
+                return
+            self._leader = True
+            sig = self._sig
+            sig.watch_fd()
+            lock = self._lock
+            lock.release()
+            try:
+                sig.wait(timeout)
+            finally:
+                lock.acquire()
+                self._leader = False
+                if self._waiting > 1:
+                    self._followers.notify_all()
         finally:
-            lock.acquire()
             self._waiting -= 1
             if self.closed and not self._waiting:
                 self._sig.close()
@@ -242,6 +264,21 @@ class Traffic:
                 return current[0][current[1]:]
             return self._recv_whole(flags)
 
+    def unread(self, frames: list) -> None:
+        """Put frames this thread received back in front of what it reads
+        next: an asyncio recv whose task was cancelled as its message came
+        must not lose it."""
+        with self._lock:
+            me = _get_ident()
+            current = self._in_parts.get(me)
+            if current is None:
+                self._in_parts[me] = [list(frames), 0]
+            else:
+                msg, i = current
+                current[0] = list(frames) + list(msg[i:])
+                current[1] = 0
+            self._sig.rearm()
+
     def _recv_whole(self, flags: int) -> list:
         if self.closed:
             raise ZMQError(errno.ENOTSOCK)
@@ -261,7 +298,7 @@ class Traffic:
         sig = self._sig
         while True:
             if sig._pending or self._mailbox or not checked:
-                if sig._pending:
+                if sig._pending and not self._leader:  # (the leader's to take)
                     sig.reset()
                 self._serve_commands()
                 msg = self._xrecv()
@@ -300,6 +337,7 @@ class Traffic:
         readable = False
         lock = self._lock
         self._waiting += 1
+        self._leader = True
         lock.release()
         try:
             for rfd, _ in cached[1].poll(ms):
@@ -309,6 +347,9 @@ class Traffic:
                     sig.stale()  # drain a stale wake-up, or keep a real one
         finally:
             lock.acquire()
+            self._leader = False
+            if self._waiting > 1:
+                self._followers.notify_all()
             self._waiting -= 1
             if self.closed and not self._waiting:
                 self._sig.close()
@@ -344,7 +385,12 @@ class Traffic:
             # must be the one reading the connection then.
             self.release_borrowed()
             sig = self._sig
-            sig.reset(drain=True)  # EVENTS readers poll the fd: leave it clean
+            if self._leader:
+                # A thread blocked in this socket polls the fd: its wake-up
+                # is not ours to drain, and it re-checks what we change.
+                sig.rearm()
+            else:
+                sig.reset(drain=True)  # EVENTS readers poll the fd: leave it clean
             self.process_commands()
             ev = 0
             if self._in_parts or self._xhas_in():

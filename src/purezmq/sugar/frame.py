@@ -2,42 +2,20 @@
 
 A Frame wraps one message part: its bytes, a memoryview of them, whether
 more parts follow, and the properties of the connection it came from
-(`get("Socket-Type")`, `get("Peer-Address")`, ...).  purezmq frames are
-immutable bytes underneath, so a tracker is done as soon as the library
-no longer needs the buffer it was given.
+(`get("Socket-Type")`, `get("Peer-Address")`, ...).  A tracked frame
+(`track=True`) shares the caller's memory and its tracker says when the
+library let go of it (see tracker.py).
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from ..constants import MORE, SHARED, SRCFD
-from ..error import NotDone, ZMQError
+from ..constants import COPY_THRESHOLD, MORE, SHARED, SRCFD
+from ..error import ZMQError
+from .tracker import _FINISHED_TRACKER, MessageTracker, tracked
 
 _PROPERTY_ALIASES = {"identity": "Identity", "routing-id": "Identity"}
-
-
-class MessageTracker:
-    """Tells when purezmq is done with the buffers of a sent message."""
-
-    def __init__(self, *towatch: Any) -> None:
-        self._done = True
-        self.peers: set = set()
-        for obj in towatch:
-            if isinstance(obj, MessageTracker):
-                self.peers.add(obj)
-
-    @property
-    def done(self) -> bool:
-        return self._done and all(p.done for p in self.peers)
-
-    def wait(self, timeout: float | int = -1) -> None:
-        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
-        while not self.done:
-            if deadline is not None and time.monotonic() > deadline:
-                raise NotDone()
-            time.sleep(0.001)
 
 
 class Frame:
@@ -54,14 +32,16 @@ class Frame:
             raise TypeError("Str objects not allowed. Only: bytes, buffer interfaces.")
         if isinstance(data, Frame):
             data = data.bytes
-        if type(data) is not bytes:
+        if track:
+            threshold = COPY_THRESHOLD if copy_threshold is None else copy_threshold
+            data, self.tracker = tracked(data, copy, threshold)
+        elif type(data) is not bytes:
             view = memoryview(data)
             data = view.tobytes() if (copy is None or copy or view.itemsize != 1
                                       or not view.c_contiguous) else view
         self._data = data
         self._props: dict = {}
         self.more = False
-        self.tracker = MessageTracker() if track else None
         self.routing_id = None
         self.group = None
 

@@ -112,6 +112,14 @@ def _poll(items: list, deadline: float | None) -> list:
             return []
 
 
+def zmq_poll(sockets: list, timeout: float | None = -1) -> list:
+    """pyzmq's zmq.zmq_poll: [(socket, events)] from [(socket, flags)], timeout in ms."""
+    if not sockets:
+        return []
+    deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout / 1000.0
+    return _poll([(s, int(f)) for s, f in sockets], deadline)
+
+
 def select(rlist: list, wlist: list, xlist: list, timeout: float | None = None) -> tuple:
     """pyzmq's zmq.select: like select.select, timeout in seconds."""
     if timeout is None:

@@ -24,6 +24,7 @@ from ..constants import OPTION_TYPES
 from ..error import ZMQBindError, ZMQError
 from ..core.socket import SocketBase
 from .frame import Frame, MessageTracker
+from .tracker import tracked
 
 _HWM = 1
 
@@ -83,6 +84,34 @@ class _EndpointContext:
                 self.socket.disconnect(self.addr)
         except ZMQError:
             pass
+
+
+def _tracked_frame(data: Any, copy: bool) -> tuple:
+    """(frame, tracker) for a send with track=True, as pyzmq: a copied send
+    has no tracker, a small zero-copy one a finished tracker."""
+    if isinstance(data, Frame):
+        if data.tracker is None:
+            raise ValueError("Not a tracked message")
+        return data._data, data.tracker
+    if isinstance(data, str):
+        raise TypeError("unicode not allowed, use send_string")
+    if copy:
+        return _as_frame(data, True), None
+    try:
+        return tracked(data, None)
+    except TypeError:
+        raise TypeError(f"{data!r} does not provide a buffer interface.") from None
+
+
+def _tracked_parts(msg_parts: Sequence[Any], copy: bool) -> tuple:
+    """(frames, tracker covering all of them) for send_multipart(track=True)."""
+    parts, trackers = [], []
+    for part in msg_parts:
+        frame, tracker = _tracked_frame(part, copy)
+        parts.append(frame)
+        if tracker is not None:
+            trackers.append(tracker)
+    return parts, (MessageTracker(*trackers) if trackers else None)
 
 
 class Socket:
@@ -300,6 +329,23 @@ class Socket:
 
     def send_multipart(self, msg_parts: Sequence[Any], flags: int = 0, copy: bool = True,
                        track: bool = False, **kwargs: Any) -> MessageTracker | None:
+        tracker = None
+        if track:
+            parts, tracker = _tracked_parts(msg_parts, copy)
+        else:
+            parts = self._frames(msg_parts, copy)
+        if not parts:
+            raise IndexError("list index out of range")  # what pyzmq raises too
+        if flags and int(flags) & SNDMORE:
+            # pyzmq lets SNDMORE on send_multipart leave the message open.
+            for part in parts:
+                self._send(part, flags, False)
+        else:
+            self._core.send_parts(parts, flags)
+        return tracker
+
+    @staticmethod
+    def _frames(msg_parts: Sequence[Any], copy: bool) -> list:
         parts = []
         for i, part in enumerate(msg_parts):
             if part.__class__ is bytes:
@@ -311,15 +357,7 @@ class Socket:
                 parts.append(_as_frame(part, copy))
             except TypeError:
                 raise TypeError(f"Frame {i} ({part!r}) does not support the buffer interface.") from None
-        if not parts:
-            raise IndexError("list index out of range")  # what pyzmq raises too
-        if flags and int(flags) & SNDMORE:
-            # pyzmq lets SNDMORE on send_multipart leave the message open.
-            for part in parts:
-                self._send(part, flags, False)
-        else:
-            self._core.send_parts(parts, flags)
-        return MessageTracker() if track else None
+        return parts
 
     def send_string(self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8",
                     **kwargs: Any) -> MessageTracker | None:
@@ -406,7 +444,7 @@ def _frame_to(data: Any, more: bool, properties: dict | None = None) -> Frame:
 
 # The core socket's hooks for what is not plain bytes.
 SocketBase.frame_from = staticmethod(_as_frame)
-SocketBase.tracker = staticmethod(MessageTracker)
+SocketBase.frame_tracked = staticmethod(_tracked_frame)
 SocketBase.frame_to = staticmethod(_frame_to)
 
 __all__ = ["Socket", "DONTWAIT", "RCVMORE"]
