@@ -12,31 +12,21 @@ from .error import (
     Again, ContextTerminated, InterruptedSystemCall, NotDone, ZMQBaseError,
     ZMQBindError, ZMQError, ZMQVersionError, strerror,
 )
-from .sugar import Context, Frame, Message, MessageTracker, Poller, Socket, select
+from .curve_keys import curve_keypair, curve_public
+from .dropin import install_as_zmq
+from .error import DraftFDWarning, zmq_errno
+from .sugar import (
+    _FINISHED_TRACKER, Context, Frame, Message, MessageTracker, Poller, Socket, Stopwatch,
+    __revision__, __version__, purezmq_version, pyzmq_version, pyzmq_version_info, select,
+    zmq_poll, zmq_version, zmq_version_info,
+)
 
-__version__ = "0.1.0"
-__revision__ = ""
+# pyzmq's names for the classes that are not the asyncio ones.
+SyncContext = Context
+SyncSocket = Socket
 
-_LIBZMQ_VERSION = (4, 3, 5)  # the libzmq behaviour and wire protocol we implement
-
-
-def zmq_version_info() -> tuple[int, int, int]:
-    """The libzmq version whose behaviour purezmq implements."""
-    return _LIBZMQ_VERSION
-
-
-def zmq_version() -> str:
-    return "%i.%i.%i" % _LIBZMQ_VERSION
-
-
-def pyzmq_version_info() -> tuple[int, ...]:
-    return tuple(int(x) for x in __version__.split("."))
-
-
-def pyzmq_version() -> str:
-    return __version__
-
-
+# What purezmq can do, as zmq_has() answers: transports and mechanisms
+# that work end to end, nothing merely planned.
 _CAPABILITIES = {"ipc": True, "pgm": False, "tipc": False, "norm": False,
                  "curve": False, "gssapi": False, "draft": False}
 
@@ -58,5 +48,9 @@ __all__ = [
     "Context", "Socket", "Frame", "Message", "MessageTracker", "Poller", "select",
     "ZMQError", "ZMQBaseError", "Again", "ContextTerminated", "NotDone", "ZMQBindError",
     "ZMQVersionError", "InterruptedSystemCall", "strerror", "zmq_version",
-    "zmq_version_info", "pyzmq_version", "pyzmq_version_info", "has",
+    "zmq_version_info", "pyzmq_version", "pyzmq_version_info", "has", "zmq_poll", "zmq_errno",
+    "curve_keypair", "curve_public", "install_as_zmq", "Stopwatch", "SyncContext", "SyncSocket",
+    "DraftFDWarning", "purezmq_version",
 ] + list(constants.__all__)
+
+from . import backend, utils  # noqa: E402 - pyzmq has zmq.backend and zmq.utils at hand
