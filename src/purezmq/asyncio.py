@@ -369,6 +369,14 @@ class Socket(_SyncSocket):
         future.add_done_callback(cancel_source)
         return future
 
+    def get_monitor_socket(self, events: int | None = None, addr: str | None = None) -> "Socket":
+        """The monitor PAIR, as an asyncio socket too (awaitable recv)."""
+        mon = super().get_monitor_socket(events, addr)
+        if not isinstance(mon, Socket):
+            mon = Socket.from_socket(mon)
+            object.__setattr__(self, "_monitor_socket", mon)
+        return mon
+
     def close(self, linger: int | None = None) -> None:
         if not self.closed:
             for waiters in (self._recv_waiters, self._send_waiters):

@@ -121,6 +121,7 @@ class ZMQError(ZMQBaseError):
             errno = zmq_errno()
         if isinstance(errno, int):
             self.errno = errno
+            _thread_state.errno = int(errno)  # what zmq_errno() tells next
             self.strerror = strerror(errno) if msg is None else msg
         else:
             self.strerror = str(errno) if msg is None else msg

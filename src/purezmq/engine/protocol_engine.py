@@ -25,6 +25,7 @@ from .base import EngineBase
 _perf_counter = time.perf_counter
 # A task writing more often than this is streaming: coalesce its writes.
 _DIRECT_SPACING = 50e-6
+_JOIN_LIMIT = 64 * 1024  # smaller writes are joined into one
 
 
 class ProtocolEngine(EngineBase, asyncio.Protocol):
@@ -105,9 +106,14 @@ class ProtocolEngine(EngineBase, asyncio.Protocol):
         transport = self.transport
         if transport is None or transport.is_closing():
             return False
-        data = b"".join(out) if len(out) > 1 else out[0]
+        if len(out) == 1:
+            transport.write(out[0])  # may call pause_writing() before returning
+        elif sum(map(len, out)) <= _JOIN_LIMIT:
+            transport.write(b"".join(out))
+        else:
+            for chunk in out:  # no join: big bodies go as they are
+                transport.write(chunk)
         out.clear()
-        transport.write(data)  # may call pause_writing() before returning
         return not self._write_blocked
 
     def _release(self) -> None:

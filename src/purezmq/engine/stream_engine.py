@@ -238,9 +238,15 @@ class StreamEngine(EngineBase):
         sock = self.sock
         try:
             if len(out) <= 8:
-                # The usual case, a small message or two: one send, one join.
-                data = b"".join(out) if len(out) > 1 else out[0]
-                size = len(data)
+                # The usual case, a small message or two: one send, one join
+                # (never of a big body: that would copy what came zero-copy).
+                if len(out) == 1:
+                    data = out[0]
+                elif sum(map(len, out)) <= _JOIN_LIMIT:
+                    data = b"".join(out)
+                else:
+                    data = None
+                size = _JOIN_LIMIT + 1 if data is None else len(data)
                 if size <= _JOIN_LIMIT:
                     n = sock.send(data)
                     if n == size:
