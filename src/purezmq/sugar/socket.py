@@ -369,7 +369,7 @@ class Socket:
 
     def send_json(self, obj: Any, flags: int = 0, **kwargs: Any) -> None:
         send_kwargs = {k: kwargs.pop(k) for k in ("routing_id", "group") if k in kwargs}
-        msg = json.dumps(obj, separators=(",", ":"), **kwargs).encode("utf-8")
+        msg = json.dumps(obj, **kwargs).encode("utf-8")  # pyzmq's jsonapi: default separators
         return self.send(msg, flags=flags, **send_kwargs)
 
     def send_pyobj(self, obj: Any, flags: int = 0, protocol: int = pickle.DEFAULT_PROTOCOL,
