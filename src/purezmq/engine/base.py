@@ -21,10 +21,25 @@ from typing import Any
 from ..pipe import Subscription
 from ..zmtp import ProtocolError
 from ..zmtp.events import Cancel, HandshakeComplete, PeerError, Ping, Subscribe
+from .zap import ZapRequest
+from .zap import build_request as build_zap_request
 
 # Encode at most this many messages before writing: bounds latency and memory.
 _PULL_BATCH = 4096
 _monotonic = time.monotonic
+
+
+def _as_bytes(value: Any) -> bytes:
+    return value.encode() if isinstance(value, str) else bytes(value or b"")
+
+
+def _peer_error(reason: bytes) -> ProtocolError:
+    """libzmq reads an ERROR reason that is a ZAP status code (300, 400,
+    500) as an authentication failure; anything else as a protocol one."""
+    status = None
+    if len(reason) == 3 and reason[1:] == b"00" and b"3"[0] <= reason[0] <= b"5"[0]:
+        status = (reason[0] - 48) * 100
+    return ProtocolError(f"peer sent ERROR {reason!r}", auth_status=status)
 
 
 class NoLock:
@@ -71,6 +86,10 @@ class EngineBase:
         self._ping_at = 0.0
         self.peer_address = ""
         self.fd = -1
+        self._zap: Any = None  # a ZapRequest waiting for the ZAP handler
+        self.failure: Any = None  # the ProtocolError that ended the handshake
+        if hasattr(codec, "set_zap"):
+            codec.set_zap(self.ask_zap)
 
     # -- lifecycle ---------------------------------------------------------
     def start(self, handshake_ivl_ms: int, heartbeat_ms: tuple = (0, -1, 0)) -> None:
@@ -100,6 +119,9 @@ class EngineBase:
         if self.closed:
             return
         self.closed = True
+        if self._zap is not None:
+            self._zap.close()
+            self._zap = None
         self._release()
 
     def _cancel_timers(self) -> None:
@@ -142,9 +164,7 @@ class EngineBase:
             good = getattr(e, "events", None)
             if good and self.ready:
                 self._deliver(good)
-            self._queue_codec_output()  # an ERROR command, if the codec queued one
-            self._write()
-            self._fail(f"protocol error: {e}", protocol=True)
+            self._protocol_failure(e)
             return
         if events:
             self._deliver(events)
@@ -152,6 +172,48 @@ class EngineBase:
             self._queue_codec_output()
             if not self._write_blocked:
                 self._write()
+
+    # -- ZAP (a server mechanism authenticating its peer) -------------------
+    def ask_zap(self, mechanism: bytes, credentials: list) -> bool:
+        """The codec's mechanism asks the ZAP handler; False if none is bound."""
+        opts = self.session.options
+        request = build_zap_request(_as_bytes(opts.zap_domain),
+                                    self.peer_address.encode(), bytes(opts.routing_id),
+                                    mechanism, credentials)
+        self._zap = ZapRequest.send(self, self.session.socket.ctx.inproc, request)
+        return self._zap is not None
+
+    def zap_answered(self, reply: Any) -> None:
+        with self.lock:
+            self._zap = None
+            if self.closed:
+                return
+            self.codec.mechanism.zap_reply = reply
+            try:
+                events = self.codec.resume_handshake()
+            except ProtocolError as e:
+                self._protocol_failure(e)
+                return
+            if events:
+                self._deliver(events)
+            if self.codec.outgoing and not self.closed:
+                self._queue_codec_output()
+                if not self._write_blocked:
+                    self._write()
+
+    def zap_failed(self, error: ProtocolError) -> None:
+        with self.lock:
+            self._zap = None
+            self.failure = error
+            self._fail(f"ZAP: {error}", protocol=True)
+
+    def _protocol_failure(self, e: ProtocolError) -> None:
+        """The peer broke the protocol (or failed authentication): close,
+        after sending any ERROR command the codec queued."""
+        self._queue_codec_output()
+        self._write()
+        self.failure = e  # the session reports its code to monitors
+        self._fail(f"protocol error: {e}", protocol=True)
 
     def _deliver(self, events: list, i: int = 0) -> None:
         pipe = self.pipe
@@ -204,6 +266,7 @@ class EngineBase:
                 if ev.ttl > 0:
                     self.io.post(self._arm_ttl, ev.ttl / 10.0)
             elif ev.__class__ is PeerError:
+                self.failure = _peer_error(ev.reason)
                 self._fail(f"peer sent ERROR: {ev.reason!r}", protocol=True)
                 return
             # Ping is answered inside the codec; Pong needs nothing yet.

@@ -37,6 +37,7 @@ _MEMORY_BOUND = _physical_memory()
 from ..zmtp import Connection
 from .base import EngineBase as StreamEngine  # the type sessions talk to
 from .raw import RawCodec
+from .security import mechanism_for, security_options
 
 
 class Session:
@@ -102,7 +103,14 @@ class Session:
     def _engine_lost(self, engine: StreamEngine, protocol: bool) -> None:
         self.engine = None
         if protocol and not engine.ready:
-            self.monitor_event(Event.HANDSHAKE_FAILED_PROTOCOL, 0)
+            failure = getattr(engine, "failure", None)
+            if failure is not None and failure.auth_status:
+                self.monitor_event(Event.HANDSHAKE_FAILED_AUTH, failure.auth_status)
+            elif failure is not None and failure.no_detail:
+                self.monitor_event(Event.HANDSHAKE_FAILED_NO_DETAIL, failure.no_detail)
+            else:
+                code = getattr(failure, "code", None)
+                self.monitor_event(Event.HANDSHAKE_FAILED_PROTOCOL, code or 0)
         self.monitor_event(Event.DISCONNECTED, engine.fd)
         if engine.ready:
             self._raw_notify()
@@ -136,8 +144,10 @@ class Session:
             codec: Any = RawCodec()
         else:
             limit = opts.maxmsgsize if opts.maxmsgsize >= 0 else _MEMORY_BOUND
+            mechanism, as_server = mechanism_for(opts)
             codec = Connection(self.socket.zmtp_name, identity=opts.routing_id,
-                               max_message_size=limit)
+                               max_message_size=limit, mechanism=mechanism,
+                               as_server=as_server, security=security_options(opts))
         engine = self.io.engine_for(sock, self, codec)
         self.engine = engine
         if self.socket.raw:
@@ -150,6 +160,13 @@ class Session:
         meta = dict(metadata)
         if engine.peer_address:
             meta.setdefault("Peer-Address", engine.peer_address.encode())
+        mechanism = getattr(engine.codec, "mechanism", None)
+        if mechanism is not None:
+            # What the ZAP handler said of the peer: User-Id and its metadata.
+            for name, value in mechanism.zap_properties:
+                meta.setdefault(name, value)
+            if mechanism.user_id:
+                meta["User-Id"] = mechanism.user_id
         return meta
 
     def _raw_notify(self) -> None:

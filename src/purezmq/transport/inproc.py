@@ -110,6 +110,25 @@ class InprocRegistry:
         return mine
 
 
+    def zap_pipe(self, sink: Any) -> Any:
+        """A pipe from `sink` (a ZAP request) into the ZAP handler's socket,
+        or None when no handler is bound (libzmq's session::zap_connect).
+        Unbounded both ways: a handshake must never wait on a full queue."""
+        with self._lock:
+            handler = self._bound.get("zeromq.zap.01")
+            if handler is None or handler.closed:
+                return None
+            mine, theirs = pipe_pair(0, 0, False)
+        mine.sink = sink
+        mine.endpoint = None
+        theirs.endpoint = None
+        theirs.metadata = {"Socket-Type": b"DEALER"}
+        mine.metadata = _metadata(handler)
+        theirs.sink = handler
+        handler.attach_pipe(theirs)
+        return mine
+
+
 class _Unattached:
     """The sink of a pending inproc end until a binder adopts it."""
 

@@ -62,13 +62,14 @@ class Connection:
         "socket_type", "identity", "as_server", "mechanism", "check_peer_type",
         "handshake_done", "peer_version", "peer_metadata", "peer_socket_type",
         "_properties", "_greeting", "outgoing", "_decoder", "_dead",
-        "_sub_as_data", "_encode", "_validated",
+        "_sub_as_data", "_encode", "_validated", "_security", "_zap",
     )
 
     def __init__(self, socket_type: str, *, identity: bytes = b"", as_server: bool = False,
                  mechanism: Mechanism | None = None,
                  metadata: dict[str, bytes] | None = None,
-                 check_peer_type: bool = True, max_message_size: int = -1) -> None:
+                 check_peer_type: bool = True, max_message_size: int = -1,
+                 security: Any = None, zap: Any = None) -> None:
         socket_type = str(socket_type).upper()
         if socket_type not in COMPATIBLE_PEERS:
             raise UsageError(f"unknown socket type {socket_type!r}")
@@ -98,6 +99,8 @@ class Connection:
         self._sub_as_data = False
         self._encode = None
         self._validated = False
+        self._security = security  # SecurityOptions for the mechanism
+        self._zap = zap  # (mechanism, credentials) -> bool: ask the ZAP handler
 
     # -- input ------------------------------------------------------------
 
@@ -137,7 +140,8 @@ class Connection:
         self.peer_version = peer.version
         self._sub_as_data = peer.is_v30
         context = HandshakeContext(self.socket_type, self._properties, self.as_server,
-                                   peer, self._validate_properties)
+                                   peer, self._validate_properties, self._security,
+                                   self._zap)
         self._mechanism_step(self.mechanism.start, (context,), out)
 
     def _mechanism_step(self, method, args, out: list) -> None:
@@ -191,7 +195,11 @@ class Connection:
             raise ProtocolError("data frame before the handshake completed")
         if flags & 1:
             raise ProtocolError("command frame with the MORE flag set")
-        name, data = split_command(body)
+        quirk = self.mechanism.error_quirk
+        if quirk and bytes(body[:len(quirk)]) == quirk:
+            name, data = ERROR, bytes(body[len(quirk):])  # libzmq's PLAIN ERROR
+        else:
+            name, data = split_command(body)
         if name == ERROR:
             reason = decode_error(data)
             out.append(PeerError(reason))
@@ -229,6 +237,10 @@ class Connection:
         reason = decode_error(data)
         out.append(PeerError(reason))
         self._die(f"peer sent ERROR {reason!r}")
+
+    def set_zap(self, zap: Any) -> None:
+        """How the mechanism asks a ZAP handler (see mechanisms/base.py)."""
+        self._zap = zap
 
     def resume_handshake(self) -> list:
         """Let the mechanism continue after an out-of-band step (e.g. ZAP)."""

@@ -20,12 +20,22 @@ __all__ = ["ProtocolError", "UsageError"]
 class ProtocolError(Exception):
     """The peer violated the protocol; ``reason`` says how."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, code: int | None = None,
+                 auth_status: int | None = None, no_detail: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         #: Events and messages decoded from the same ``receive_data`` call
         #: before the error was detected (libzmq delivers those too).
         self.events: list = []
+        #: libzmq's ZMQ_PROTOCOL_ERROR_* value for the HANDSHAKE_FAILED_PROTOCOL
+        #: monitor event (None: unspecified).
+        self.code = code
+        #: A ZAP status code (300, 400, 500) when authentication refused the
+        #: peer: the monitor then reports HANDSHAKE_FAILED_AUTH instead.
+        self.auth_status = auth_status
+        #: An errno for HANDSHAKE_FAILED_NO_DETAIL (a PLAIN server with no
+        #: ZAP handler: EFAULT), when libzmq reports the failure that way.
+        self.no_detail = no_detail
 
 
 class UsageError(Exception):

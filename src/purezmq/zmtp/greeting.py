@@ -173,6 +173,7 @@ class GreetingNegotiator:
             if field != self._field:
                 raise ProtocolError(
                     f"security mechanism mismatch: peer {field.rstrip(bytes(1))!r}, "
-                    f"ours {self._field.rstrip(bytes(1))!r}")
+                    f"ours {self._field.rstrip(bytes(1))!r}",
+                    code=0x11000002)  # ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
             self.peer = PeerGreeting(bytes(recv))
         return len(take)
