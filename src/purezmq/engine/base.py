@@ -15,6 +15,8 @@ lock where two threads may drive it, a no-op one on an event loop).
 
 from __future__ import annotations
 
+import socket as _socket
+import struct
 import time
 from typing import Any
 
@@ -31,6 +33,27 @@ _monotonic = time.monotonic
 
 def _as_bytes(value: Any) -> bytes:
     return value.encode() if isinstance(value, str) else bytes(value or b"")
+
+
+def peer_address_of(sock: Any) -> str:
+    """The peer's address as libzmq reports it (ZAP, Peer-Address): the IP
+    for tcp; "localhost:uid:gid:pid" (SO_PEERCRED) for ipc."""
+    try:
+        peer = sock.getpeername()
+    except OSError:
+        return ""
+    if isinstance(peer, tuple):
+        return peer[0]
+    if sock.family != _socket.AF_UNIX:
+        return ""
+    address = "localhost"
+    try:
+        raw = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)
+        pid, uid, gid = struct.unpack("3i", raw)
+        address += f":{uid}:{gid}:{pid}"
+    except (OSError, AttributeError):
+        pass  # no SO_PEERCRED on this platform
+    return address
 
 
 def _peer_error(reason: bytes) -> ProtocolError:

@@ -20,7 +20,7 @@ import socket as _socket
 import time
 from typing import Any
 
-from .base import EngineBase
+from .base import EngineBase, peer_address_of
 
 _perf_counter = time.perf_counter
 # A task writing more often than this is streaming: coalesce its writes.
@@ -37,11 +37,7 @@ class ProtocolEngine(EngineBase, asyncio.Protocol):
         self._flush_scheduled = False
         self._last_direct = 0.0
         self._write_blocked = True  # until connection_made
-        try:
-            peer = sock.getpeername()
-            self.peer_address = peer[0] if isinstance(peer, tuple) else ""
-        except OSError:
-            self.peer_address = ""
+        self.peer_address = peer_address_of(sock)
 
     # -- transport ---------------------------------------------------------
     def _attach_transport(self) -> None:

@@ -33,7 +33,7 @@ import threading
 import time
 from typing import Any
 
-from .base import EngineBase
+from .base import EngineBase, peer_address_of
 
 # Below glibc's mmap threshold: a bigger buffer costs an mmap/munmap pair per
 # read (and TLB shootdowns across threads), which dominated small-message
@@ -65,11 +65,7 @@ class StreamEngine(EngineBase):
         self._borrow_seq = 0
         self._seen_seq = 0
         self._reclaim_timer: Any = None
-        try:
-            peer = sock.getpeername()
-            self.peer_address = peer[0] if isinstance(peer, tuple) else ""
-        except OSError:
-            self.peer_address = ""
+        self.peer_address = peer_address_of(sock)
 
     # -- lifecycle ---------------------------------------------------------
     def _attach_transport(self) -> None:
