@@ -14,6 +14,7 @@ from .error import (
 )
 from .curve_keys import curve_keypair, curve_public
 from .dropin import install_as_zmq
+from .proxy import device, proxy, proxy_steerable
 from .error import DraftFDWarning, zmq_errno
 from .sugar import (
     _FINISHED_TRACKER, Context, Frame, Message, MessageTracker, Poller, Socket, Stopwatch,
@@ -50,7 +51,7 @@ __all__ = [
     "ZMQVersionError", "InterruptedSystemCall", "strerror", "zmq_version",
     "zmq_version_info", "pyzmq_version", "pyzmq_version_info", "has", "zmq_poll", "zmq_errno",
     "curve_keypair", "curve_public", "install_as_zmq", "Stopwatch", "SyncContext", "SyncSocket",
-    "DraftFDWarning", "purezmq_version",
+    "DraftFDWarning", "purezmq_version", "proxy", "proxy_steerable", "device",
 ] + list(constants.__all__)
 
-from . import backend, utils  # noqa: E402 - pyzmq has zmq.backend and zmq.utils at hand
+from . import backend, devices, utils  # noqa: E402 - pyzmq has these at hand

@@ -353,8 +353,8 @@ class Socket(_SyncSocket):
                 return
             if f.cancelled():
                 future.cancel()
-            elif f.exception() is not None:
-                future.set_exception(f.exception())
+            elif (error := f.exception()) is not None:
+                future.set_exception(error)
             else:
                 try:
                     future.set_result(load(f.result()))
@@ -391,6 +391,11 @@ class Socket(_SyncSocket):
         super().close(linger)
 
 
+def _resolve(future: asyncio.Future, value: Any) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
 def _expire(waiters: deque, waiter: _Waiter) -> None:
     """RCVTIMEO/SNDTIMEO ran out: Again, and nothing left behind."""
     waiter.timer = None
@@ -420,7 +425,7 @@ class Context(_SyncContext):
 class Poller(_SyncPoller):
     """zmq.asyncio.Poller: `await poller.poll(timeout)`."""
 
-    def poll(self, timeout: Any = -1) -> asyncio.Future:  # type: ignore[override]
+    def poll(self, timeout: Any = -1) -> asyncio.Future:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         items = list(self.sockets)
@@ -459,8 +464,7 @@ class Poller(_SyncPoller):
             else:
                 raise TypeError(f"cannot poll {obj!r} on this event loop")
         if timeout is not None and timeout >= 0:
-            timer = loop.call_later(timeout / 1000.0,
-                                    lambda: future.done() or future.set_result([]))
+            timer = loop.call_later(timeout / 1000.0, _resolve, future, [])
             cleanups.append(timer.cancel)
 
         def cleanup(_: asyncio.Future) -> None:

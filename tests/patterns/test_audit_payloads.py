@@ -10,7 +10,7 @@ import array
 import pytest
 
 import purezmq as zmq
-from conftest import TRANSPORTS
+from tests.conftest import TRANSPORTS
 
 from .helpers import endpoint, sock
 

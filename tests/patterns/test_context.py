@@ -9,7 +9,7 @@ import time
 import pytest
 
 import purezmq as zmq
-from conftest import TRANSPORTS
+from tests.conftest import TRANSPORTS
 
 from .helpers import endpoint, run_with_timeout, sync_pub_sub
 

@@ -10,7 +10,7 @@ import pytest
 
 import purezmq as zmq
 
-from conftest import TRANSPORTS
+from tests.conftest import TRANSPORTS
 from .helpers import SOCKET_NAMES, endpoint, recv_while_poking, router_send_when_routable, sock, sync_pub_sub
 
 BIG = os.urandom(4 * 1024 * 1024)

@@ -9,7 +9,7 @@ import time
 import pytest
 
 import purezmq as zmq
-from conftest import TRANSPORTS
+from tests.conftest import TRANSPORTS
 
 from .helpers import SETTLE, SOCKET_NAMES, assert_nothing, bind_retrying, endpoint, sock
 

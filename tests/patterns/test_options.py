@@ -8,7 +8,7 @@ import time
 import pytest
 
 import purezmq as zmq
-from conftest import TRANSPORTS
+from tests.conftest import TRANSPORTS
 
 from .helpers import SOCKET_NAMES, endpoint, sock, wait_until
 

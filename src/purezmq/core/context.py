@@ -37,7 +37,7 @@ class ContextCore:
     def create_socket(self, socket_type: int) -> Any:
         from ..patterns.registry import SOCKET_CLASSES
 
-        cls = SOCKET_CLASSES.get(socket_type)
+        cls = SOCKET_CLASSES.get(socket_type)  # type: ignore[call-overload]
         if cls is None:
             raise ZMQError(errno.EINVAL)
         with self._lock:

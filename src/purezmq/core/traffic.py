@@ -22,7 +22,7 @@ import errno
 import select
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 from ..error import Again, ZMQError
 
@@ -37,6 +37,20 @@ SNDMORE = 2
 
 class Traffic:
     """Mixin of SocketBase: see the module docstring."""
+
+    # What SocketBase (and the pattern subclasses) provide.
+    closed: bool
+    options: Any
+    pipes: Any
+    _sig: Any
+    _mailbox: Any
+    _ctx_terminated: bool
+    process_commands: Callable[[], None]
+    _xrecv: Callable[[], Any]
+    _xsend: Callable[[list], Any]
+    _xsend_begin: Callable[[Any], bool]
+    _xhas_in: Callable[[], bool]
+    _xhas_out: Callable[[], bool]
 
     # The public Socket binds send/recv straight onto its instances (one
     # Python call less per message), so they take pyzmq's signature; the API

@@ -18,7 +18,7 @@ from __future__ import annotations
 import socket as _socket
 import struct
 import time
-from typing import Any
+from typing import Any, Callable
 
 from ..pipe import Subscription
 from ..zmtp import ProtocolError
@@ -87,6 +87,11 @@ class EngineBase:
     """The transport-independent half of an engine (see module docstring)."""
 
     lock: Any = NoLock()
+    # What each transport's subclass provides (see the module docstring).
+    _write: Callable[[], bool]
+    _release: Callable[[], None]
+    _stop_reading: Callable[[], None]
+    _start_reading: Callable[[], None]
 
     def _init_base(self, io: Any, session: Any, codec: Any) -> None:
         self.io = io

@@ -52,6 +52,7 @@ class IOThread:
     """A thread running a readiness loop for engines, listeners, timers."""
 
     def __init__(self, name: str = "purezmq-io") -> None:
+        self._poller: Any
         if hasattr(select, "epoll"):
             self._poller = select.epoll()
             self._poll_ms = False
@@ -186,7 +187,7 @@ class IOThread:
                     if fd == wake_fd:
                         woke = True
                         continue
-                    h = handlers.get(fd)
+                    h: Any = handlers.get(fd)
                     if h is None:
                         continue
                     try:

@@ -110,7 +110,7 @@ class PipeSubscriptions:
         """Subscribe pipe; True if no pipe had this topic before."""
         pipes = self._topics.get(topic)
         new_topic = pipes is None
-        if new_topic:
+        if pipes is None:
             pipes = self._topics[topic] = set()
             self._lengths.add(len(topic))
         pipes.add(pipe)

@@ -9,6 +9,7 @@ library let go of it (see tracker.py).
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from ..constants import COPY_THRESHOLD, MORE, SHARED, SRCFD
@@ -57,7 +58,7 @@ class Frame:
     def __len__(self) -> int:
         return len(self._data)
 
-    def __bytes__(self) -> bytes:
+    def __bytes__(self) -> builtins.bytes:
         return self.bytes
 
     def __buffer__(self, flags: int) -> memoryview:  # PEP 688 (3.12+)

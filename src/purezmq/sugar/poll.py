@@ -88,7 +88,7 @@ def _poll(items: list, deadline: float | None) -> list:
                 masks[fd] = masks.get(fd, 0) | mask | _OS_ERR
                 os_poller.register(fd, masks[fd])
                 fd_items.setdefault(fd, []).append((obj, flags))
-        timeout_ms = 0
+        timeout_ms: int | None = 0
         if not ready:
             if deadline is None:
                 timeout_ms = None

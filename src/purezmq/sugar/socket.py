@@ -124,6 +124,10 @@ class Socket:
                  shadow: Any = 0, copy_threshold: int | None = None) -> None:
         from .context import Context
 
+        if shadow:
+            if not isinstance(shadow, Socket):
+                raise TypeError("purezmq can only shadow purezmq sockets")
+            ctx_or_socket = shadow
         if isinstance(ctx_or_socket, Socket):
             # Shadowing another purezmq socket: share its core.
             object.__setattr__(self, "_core", ctx_or_socket._core)
@@ -148,6 +152,11 @@ class Socket:
             object.__setattr__(self, "send", core.send)
         if cls.recv is Socket.recv:
             object.__setattr__(self, "recv", core.recv)
+
+    @classmethod
+    def shadow(cls, address: Any) -> "Socket":
+        """A socket of this class sharing `address` (a purezmq socket)."""
+        return cls(shadow=address)
 
     # -- identity ------------------------------------------------------------
     @property
@@ -367,7 +376,7 @@ class Socket:
 
     send_unicode = send_string
 
-    def send_json(self, obj: Any, flags: int = 0, **kwargs: Any) -> None:
+    def send_json(self, obj: Any, flags: int = 0, **kwargs: Any) -> MessageTracker | None:
         send_kwargs = {k: kwargs.pop(k) for k in ("routing_id", "group") if k in kwargs}
         msg = json.dumps(obj, **kwargs).encode("utf-8")  # pyzmq's jsonapi: default separators
         return self.send(msg, flags=flags, **send_kwargs)

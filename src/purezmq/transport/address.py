@@ -55,7 +55,7 @@ from ..error import ZMQError
 try:
     from ..constants import ENOCOMPATPROTO as _ENOCOMPATPROTO
 except ImportError:  # pragma: no cover - constants not importable
-    _ENOCOMPATPROTO = 156384712 + 52
+    _ENOCOMPATPROTO = 156384712 + 52  # type: ignore[assignment]
 
 __all__ = [
     "SUPPORTED_TRANSPORTS",
@@ -329,7 +329,7 @@ def _resolve_ip(name: str, *, bindable: bool, allow_dns: bool,
         host = host[:percent]
 
     family = socket.AF_INET6 if ipv6 else socket.AF_INET
-    sockaddr = None
+    sockaddr: tuple | None = None
     if bindable and host == "*":
         if ipv6:
             sockaddr = ("::", 0, 0, 0)

@@ -15,6 +15,8 @@ commands are silently ignored.  An ERROR command is fatal at any time.
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from . import commands as _cmd
 from .commands import (
     CANCEL, COMPATIBLE_PEERS, ERROR, PING, PONG, SUBSCRIBE, SOCKET_TYPE,
@@ -97,7 +99,7 @@ class Connection:
         self._decoder = FrameDecoder(self._on_command, self._on_special, max_message_size)
         self._dead: str | None = None
         self._sub_as_data = False
-        self._encode = None
+        self._encode: Callable[[int, bytes], tuple[int, bytes]] | None = None
         self._validated = False
         self._security = security  # SecurityOptions for the mechanism
         self._zap = zap  # (mechanism, credentials) -> bool: ask the ZAP handler
@@ -181,7 +183,7 @@ class Connection:
             self._encode = mechanism.encode
         else:
             self._decoder.special = False
-        out.append(HandshakeComplete(metadata, self.peer_version))
+        out.append(HandshakeComplete(metadata, self.peer_version or (3, 0)))
 
     def _die(self, reason: str) -> None:
         self._dead = reason
@@ -314,6 +316,7 @@ class Connection:
 
     def _send_transformed(self, frames) -> None:
         encode = self._encode
+        assert encode is not None  # only once a transforming handshake is done
         last = len(frames) - 1
         if last < 0:
             raise UsageError("a message needs at least one frame")

@@ -25,6 +25,8 @@ __all__ = [
 class Event:
     """Base class: equality and repr derived from ``__slots__``."""
 
+    __slots__: tuple[str, ...]
+
     __slots__ = ()
 
     def _values(self) -> tuple:
