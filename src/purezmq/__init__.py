@@ -29,11 +29,15 @@ SyncSocket = Socket
 # What purezmq can do, as zmq_has() answers: transports and mechanisms
 # that work end to end, nothing merely planned.
 _CAPABILITIES = {"ipc": True, "pgm": False, "tipc": False, "norm": False,
-                 "curve": False, "gssapi": False, "draft": False}
+                 "gssapi": False, "draft": False}
 
 
 def has(capability: str) -> bool:
-    """Whether purezmq supports a libzmq capability (zmq_has)."""
+    """Whether purezmq supports a libzmq capability (zmq_has); CURVE works
+    when PyNaCl is installed."""
+    if capability == "curve":
+        from .zmtp.mechanisms.curve import curve_available
+        return curve_available()
     return _CAPABILITIES.get(capability, False)
 
 
