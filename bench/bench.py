@@ -175,6 +175,8 @@ def role_pull(lib, conn, p: dict) -> None:
     phase, done = "received", 0
     ctx = lib.Context()
     sock = ctx.socket(lib.PULL)
+    for name, value in p.get("options", {}).items():
+        setattr(sock, name, value)
     sock.bind("tcp://127.0.0.1:*")
     conn.send(("endpoint", sock.getsockopt(lib.LAST_ENDPOINT).decode()))
     recv = sock.recv
@@ -200,6 +202,8 @@ def role_push(lib, conn, p: dict) -> None:
     msg = b"\x00" * size
     ctx = lib.Context()
     sock = ctx.socket(lib.PUSH)
+    for name, value in p.get("options", {}).items():
+        setattr(sock, name, value)
     sock.connect(p["endpoint"])
     send = sock.send
     for done in range(total):
@@ -424,8 +428,28 @@ def role_inproc_thr(lib, conn, p: dict) -> None:
     _close(ctx, sock)
 
 
+# CURVE: the same PUSH/PULL roles with every message encrypted.  A fixed
+# key pair (made by libzmq's zmq_curve_keypair) keeps the runs comparable.
+_CURVE_SERVER = (b"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7",
+                 b"JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6")
+_CURVE_CLIENT = (b"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID",
+                 b"D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs")
+
+
+def role_curve_pull(lib, conn, p: dict) -> None:
+    role_pull(lib, conn, dict(p, options={"curve_server": 1,
+                                          "curve_secretkey": _CURVE_SERVER[1]}))
+
+
+def role_curve_push(lib, conn, p: dict) -> None:
+    role_push(lib, conn, dict(p, options={"curve_serverkey": _CURVE_SERVER[0],
+                                          "curve_publickey": _CURVE_CLIENT[0],
+                                          "curve_secretkey": _CURVE_CLIENT[1]}))
+
+
 ROLES = {f.__name__[5:]: f for f in (role_pull, role_push, role_rep, role_req, role_inproc_thr,
-                                      role_aio_pull, role_aio_push, role_aio_rep, role_aio_req)}
+                                      role_aio_pull, role_aio_push, role_aio_rep, role_aio_req,
+                                      role_curve_pull, role_curve_push)}
 
 
 # --------------------------------------------------------------------------
@@ -706,14 +730,18 @@ WORKLOADS = [
     Thr("inproc-thr", "PUSH/PULL inproc 16 B", 16, "count_inproc", inproc=True),
     Thr("aio-thr", "asyncio PUSH/PULL tcp 16 B", 16, "count_aio", prefix="aio_"),
     Lat("aio-lat", "asyncio REQ/REP tcp 16 B latency", prefix="aio_", count_attr="roundtrips_aio"),
+    Thr("curve-1k", "CURVE PUSH/PULL tcp 1 KiB", KIB, "count_curve_1k", prefix="curve_"),
+    Thr("curve-1m", "CURVE PUSH/PULL tcp 1 MiB", MIB, "count_curve_1m", prefix="curve_"),
 ]
 
 FULL = {"count_16": 300_000, "count_1k": 100_000, "count_1m": 2_000,
         "roundtrips": 20_000, "warmup": 2_000, "count_inproc": 300_000,
-        "count_aio": 100_000, "roundtrips_aio": 10_000, "timeout": 120.0, "stall": 10.0}
+        "count_aio": 100_000, "roundtrips_aio": 10_000, "count_curve_1k": 50_000,
+        "count_curve_1m": 500, "timeout": 120.0, "stall": 10.0}
 QUICK = {"count_16": 20_000, "count_1k": 10_000, "count_1m": 100,
          "roundtrips": 2_000, "warmup": 200, "count_inproc": 20_000,
-         "count_aio": 10_000, "roundtrips_aio": 1_000, "timeout": 15.0, "stall": 3.0}
+         "count_aio": 10_000, "roundtrips_aio": 1_000, "count_curve_1k": 5_000,
+         "count_curve_1m": 50, "timeout": 15.0, "stall": 3.0}
 
 
 def machine_info() -> list[str]:
@@ -763,6 +791,10 @@ def parse_args(argv=None):
                     help=f"16 B asyncio tcp messages (default {FULL['count_aio']:,})")
     ap.add_argument("--roundtrips-aio", type=int,
                     help=f"timed asyncio REQ/REP round trips (default {FULL['roundtrips_aio']:,})")
+    ap.add_argument("--count-curve-1k", type=int,
+                    help=f"CURVE 1 KiB messages (default {FULL['count_curve_1k']:,})")
+    ap.add_argument("--count-curve-1m", type=int,
+                    help=f"CURVE 1 MiB messages (default {FULL['count_curve_1m']:,})")
     ap.add_argument("--stall", type=float, metavar="SECONDS",
                     help="declare a run stalled when no worker made progress for this "
                     f"long (default {FULL['stall']:g}, {QUICK['stall']:g} with --quick)")
@@ -778,7 +810,7 @@ def parse_args(argv=None):
         if getattr(args, key) is None:
             setattr(args, key, value)
     for key in ("count_16", "count_1k", "count_1m", "roundtrips", "count_inproc",
-                "count_aio", "roundtrips_aio"):
+                "count_aio", "roundtrips_aio", "count_curve_1k", "count_curve_1m"):
         if getattr(args, key) < 2:
             ap.error(f"--{key.replace('_', '-')} must be at least 2")
     if args.warmup < 0 or args.repeat < 1 or args.timeout <= 0 or args.stall <= 0:
