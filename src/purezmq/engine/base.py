@@ -23,6 +23,8 @@ from typing import Any, Callable
 from ..pipe import Subscription
 from ..zmtp import ProtocolError
 from ..zmtp.events import Cancel, HandshakeComplete, PeerError, Ping, Subscribe
+from ..zmtp.greeting import LegacyPeerDetected
+from ..zmtp.legacy import take_over as take_over_legacy
 from .zap import ZapRequest
 from .zap import build_request as build_zap_request
 
@@ -186,7 +188,12 @@ class EngineBase:
         """Bytes from the transport: decode, deliver, answer (handshake, PONG)."""
         self._last_rx = _monotonic()
         try:
-            events = self.codec.receive_data(data)
+            try:
+                events = self.codec.receive_data(data)
+            except LegacyPeerDetected as old_peer:
+                # A ZMTP 1.0/2.0 peer: a codec for its framing takes over.
+                self.codec = take_over_legacy(self.codec, old_peer)
+                events = self.codec.receive_data(b"")
         except ProtocolError as e:
             # What arrived whole before the fault is delivered, as libzmq does.
             good = getattr(e, "events", None)

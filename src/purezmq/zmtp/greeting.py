@@ -151,18 +151,19 @@ class GreetingNegotiator:
         take = bytes(data[:want])
         recv += take
         have = len(recv)
+        rest = bytes(data[len(take):])  # an old peer's frames may follow at once
         if recv[0] != 0xFF:
-            raise LegacyPeerDetected((1, 0), True, bytes(recv))
+            raise LegacyPeerDetected((1, 0), True, bytes(recv) + rest)
         if have >= SIGNATURE_SIZE:
             if not recv[SIGNATURE_SIZE - 1] & 1:
-                raise LegacyPeerDetected((1, 0), True, bytes(recv))
+                raise LegacyPeerDetected((1, 0), True, bytes(recv) + rest)
             if self._stage == 0:
                 out.append(MAJOR_BYTES)
                 self._stage = 1
             if have > MAJOR_POS:
                 legacy = LEGACY_REVISIONS.get(recv[MAJOR_POS])
                 if legacy is not None:
-                    raise LegacyPeerDetected(legacy, False, bytes(recv))
+                    raise LegacyPeerDetected(legacy, False, bytes(recv) + rest)
                 if self._stage == 1:
                     out.append(bytes((VERSION_MINOR,)) + self._field
                                + (b"\x01" if self._as_server else b"\x00")

@@ -1,0 +1,186 @@
+"""ZMTP 1.0 (RFC 13) and 2.0 (RFC 15) peers, spoken by a raw socket, served
+by purezmq as libzmq 4.3 serves them.  Each scenario also runs against a
+libzmq socket (pyzmq), which shows the expected bytes are libzmq's."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+import purezmq as pz
+
+zmq = pytest.importorskip("zmq")
+TYPES = {"PAIR": 0, "PUB": 1, "SUB": 2, "REQ": 3, "REP": 4, "DEALER": 5, "ROUTER": 6,
+         "PULL": 7, "PUSH": 8}
+
+
+def v1_frame(body: bytes, more: bool = False) -> bytes:
+    size = len(body) + 1
+    head = bytes((size,)) if size < 255 else b"\xff" + size.to_bytes(8, "big")
+    return head + bytes((1 if more else 0,)) + body
+
+
+def v2_frame(body: bytes, more: bool = False) -> bytes:
+    flags = 1 if more else 0
+    if len(body) < 256:
+        return bytes((flags, len(body))) + body
+    return bytes((flags | 2,)) + len(body).to_bytes(8, "big") + body
+
+
+class RawPeer:
+    """A TCP client speaking an old ZMTP revision by hand."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.buf = b""
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def read(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError(f"closed with {self.buf!r}")
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def read_v1(self) -> tuple:
+        size = self.read(1)[0]
+        if size == 0xFF:
+            size = int.from_bytes(self.read(8), "big")
+        flags = self.read(1)[0]
+        return self.read(size - 1), bool(flags & 1)
+
+    def read_v2(self) -> tuple:
+        flags = self.read(1)[0]
+        size = int.from_bytes(self.read(8), "big") if flags & 2 else self.read(1)[0]
+        return self.read(size), bool(flags & 1)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture(params=["purezmq", "libzmq"])
+def lib(request):
+    mod = pz if request.param == "purezmq" else zmq
+    ctx = mod.Context()
+    yield mod, ctx
+    ctx.destroy(0)
+
+
+def bound(mod, ctx, kind: str, **opts):
+    s = ctx.socket(getattr(mod, kind))
+    s.linger = 0
+    for k, v in opts.items():
+        setattr(s, k, v)
+    port = s.bind_to_random_port("tcp://127.0.0.1")
+    return s, port
+
+
+@pytest.mark.parametrize("revision", [0, 1])
+def test_versioned_old_peer_pushes_and_pulls(lib, revision):
+    mod, ctx = lib
+    frame, read = (v1_frame, "read_v1") if revision == 0 else (v2_frame, "read_v2")
+    server, port = bound(mod, ctx, "PAIR")
+    peer = RawPeer(port)
+    try:
+        peer.send(b"\xff" + bytes(8) + b"\x7f" + bytes((revision, TYPES["PAIR"])))
+        sig = peer.read(10)
+        assert sig[0] == 0xFF and sig[9] == 0x7F
+        assert peer.read(2) == bytes((3, TYPES["PAIR"]))  # major 3, then our type
+        assert getattr(peer, read)() == (b"", False)  # our (empty) identity
+        peer.send(frame(b""))  # its identity
+        peer.send(frame(b"part one", more=True) + frame(b"x" * 300))
+        assert server.poll(3000)
+        assert server.recv_multipart() == [b"part one", b"x" * 300]
+        server.send_multipart([b"reply", b"y" * 400])
+        assert getattr(peer, read)() == (b"reply", True)
+        assert getattr(peer, read)() == (b"y" * 400, False)
+    finally:
+        peer.close()
+        server.close()
+
+
+def test_unversioned_zmtp10_peer(lib):
+    """A libzmq 2.x peer: no signature, its identity message comes first."""
+    mod, ctx = lib
+    server, port = bound(mod, ctx, "PULL")
+    peer = RawPeer(port)
+    try:
+        peer.send(v1_frame(b"") + v1_frame(b"hello from 2.x"))
+        assert server.poll(3000)
+        assert server.recv() == b"hello from 2.x"
+        # Our signature was the header of our identity message (length 1:
+        # just the flags octet; flags 0x7F), then its (empty) body.
+        assert peer.read(10) == b"\xff" + (1).to_bytes(8, "big") + b"\x7f"
+    finally:
+        peer.close()
+        server.close()
+
+
+def test_unversioned_subscriber_gets_everything_from_pub(lib):
+    """Old SUBs filtered locally: a PUB sends them everything."""
+    mod, ctx = lib
+    pub, port = bound(mod, ctx, "PUB")
+    peer = RawPeer(port)
+    try:
+        peer.send(v1_frame(b""))
+        peer.read(10)
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            pub.send(b"topic news")
+            peer.sock.settimeout(0.05)
+            try:
+                peer.buf += peer.sock.recv(4096)
+            except socket.timeout:
+                continue
+            if b"topic news" in peer.buf:
+                break
+        assert b"topic news" in peer.buf
+    finally:
+        peer.close()
+        pub.close()
+
+
+def test_router_takes_identity_of_old_peer(lib):
+    mod, ctx = lib
+    router, port = bound(mod, ctx, "ROUTER")
+    peer = RawPeer(port)
+    try:
+        peer.send(b"\xff" + bytes(8) + b"\x7f" + bytes((1, TYPES["DEALER"])))
+        peer.read(12)
+        peer.read_v2()
+        peer.send(v2_frame(b"old-dealer") + v2_frame(b"hi"))
+        assert router.poll(3000)
+        assert router.recv_multipart() == [b"old-dealer", b"hi"]
+        router.send_multipart([b"old-dealer", b"back"])
+        assert peer.read_v2() == (b"back", False)
+    finally:
+        peer.close()
+        router.close()
+
+
+def test_old_peer_refused_when_security_is_on(lib):
+    mod, ctx = lib
+    server, port = bound(mod, ctx, "PULL", plain_server=1)
+    peer = RawPeer(port)
+    try:
+        peer.send(b"\xff" + bytes(8) + b"\x7f" + bytes((1, TYPES["PUSH"])))
+        peer.sock.settimeout(3)
+        got = b""
+        try:
+            while True:
+                chunk = peer.sock.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+        except (ConnectionResetError, socket.timeout):
+            pass
+        assert len(got) <= 12, "the handshake went on with security configured"
+    finally:
+        peer.close()
+        server.close()
