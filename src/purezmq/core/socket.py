@@ -27,7 +27,7 @@ from typing import Any
 from ..constants import SocketOption as O
 from ..error import Again, ContextTerminated, ZMQError
 from ..reactor.signaler import Signaler
-from .options import HWM_OPTION, Options, check_type, coerce, spec_for
+from .options import Options, check_type, coerce, spec_for
 from .traffic import Traffic
 
 _monotonic = time.monotonic
@@ -223,11 +223,7 @@ class SocketBase(Traffic):
                 self._mailbox_quietly()
             if self._ctx_terminated:
                 raise ContextTerminated()  # libzmq: ETERM once it saw the stop
-            if option == HWM_OPTION:
-                self._setsockopt(O.SNDHWM, value)
-                self._setsockopt(O.RCVHWM, value)
-            else:
-                self._setsockopt(option, value)
+            self._setsockopt(option, value)
 
     def _setsockopt(self, option: int, value: Any) -> None:
         value = check_type(option, value)
@@ -250,8 +246,6 @@ class SocketBase(Traffic):
             return self.fileno()
         if option == O.RCVMORE:
             return int(self.rcvmore)
-        if option == HWM_OPTION:
-            return self.options.sndhwm
         spec = spec_for(option, self.socket_type, write=False)
         with self._lock:
             if self._mailbox:
@@ -260,6 +254,8 @@ class SocketBase(Traffic):
                 raise ContextTerminated()
             if option == O.IPV4ONLY:
                 return int(not self.options.ipv6)
+            if option == O.TOPICS_COUNT:
+                return len(self._subs)  # PUB/XPUB: peers' topics; SUB/XSUB: ours
             return getattr(self.options, spec.attr)
 
     def _mailbox_quietly(self) -> None:

@@ -158,6 +158,9 @@ class PipeSubscriptions:
                 out |= pipes
         return out
 
+    def __len__(self) -> int:
+        return len(self._topics)
+
     def topics_of(self, pipe: Any) -> set:
         return self._by_pipe.get(pipe, set())
 

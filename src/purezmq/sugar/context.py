@@ -8,6 +8,8 @@ semantics live in `purezmq.core.context`.
 
 from __future__ import annotations
 
+import types
+
 import errno
 import os
 import sys
@@ -23,6 +25,9 @@ from ..error import ZMQError
 
 class Context:
     """A ØMQ context (pyzmq's zmq.Context)."""
+
+    # pyzmq's Context is Generic: annotations say zmq.Context[zmq.Socket].
+    __class_getitem__ = classmethod(types.GenericAlias)
 
     _instance: "Context | None" = None
     _instance_lock = threading.Lock()
@@ -118,36 +123,55 @@ class Context:
 
     # -- options ---------------------------------------------------------------
     def set(self, option: int, optval: Any) -> None:
+        """zmq_ctx_set: the value is a C int, checked as libzmq does."""
+        if self.closed:
+            raise RuntimeError("Context has been destroyed")  # as pyzmq
+        if isinstance(optval, str) or not isinstance(optval, int):
+            raise TypeError(f"expected int, got: {optval!r}")
+        if not -(1 << 31) <= optval < (1 << 31):
+            raise OverflowError("value too large to convert to int")
+        row = _CTX_OPTIONS.get(option)
+        if row is None or row[1] is None or not row[1](optval):
+            raise ZMQError(errno.EINVAL)
         core = self._core
-        if option == ContextOption.IO_THREADS:
-            if not isinstance(optval, int) or optval < 0:
-                raise ZMQError(errno.EINVAL)
+        stored = _stored_options(core)
+        if option == ContextOption.THREAD_AFFINITY_CPU_ADD:
+            stored.setdefault(option, set()).add(optval)
+        elif option == ContextOption.THREAD_AFFINITY_CPU_REMOVE:
+            cpus = stored.get(ContextOption.THREAD_AFFINITY_CPU_ADD, set())
+            if optval not in cpus:
+                raise ZMQError(errno.EINVAL)  # libzmq: not in the set
+            cpus.discard(optval)
+        elif option in _CTX_BOOLS:
+            setattr(core, _CTX_BOOLS[option], int(optval != 0))
+        elif option == ContextOption.IO_THREADS:
             core.io_thread_count = optval
-        elif option in (ContextOption.MAX_SOCKETS,):
-            if not isinstance(optval, int) or optval < 1:
-                raise ZMQError(errno.EINVAL)
+        elif option == ContextOption.MAX_SOCKETS:
             core.max_sockets = optval
+        elif option == ContextOption.THREAD_PRIORITY:
+            stored["thread_priority"] = optval  # write-only; 3 reads SOCKET_LIMIT
+        elif option == _ZERO_COPY_RECV:
+            stored[option] = int(optval != 0)
         else:
-            core.ctx_options = getattr(core, "ctx_options", {})
-            if option not in _CTX_DEFAULTS:
-                raise ZMQError(errno.EINVAL)
-            core.ctx_options[option] = optval
-            if option == SocketOption.IPV6:
-                core.ipv6 = int(bool(optval))
-            elif option == SocketOption.BLOCKY:
-                core.blocky = int(bool(optval))
+            stored[option] = optval
 
     def get(self, option: int) -> Any:
+        """zmq_ctx_get."""
+        if self.closed:
+            raise RuntimeError("Context has been destroyed")  # as pyzmq
         core = self._core
+        if option in _CTX_BOOLS:
+            return getattr(core, _CTX_BOOLS[option])
         if option == ContextOption.IO_THREADS:
             return core.io_thread_count
         if option == ContextOption.MAX_SOCKETS:
             return core.max_sockets
+        row = _CTX_OPTIONS.get(option)
+        if row is None or row[0] is None:
+            raise ZMQError(errno.EINVAL)
         if option == ContextOption.SOCKET_LIMIT:
-            return 65535
-        if option in _CTX_DEFAULTS:
-            return getattr(core, "ctx_options", {}).get(option, _CTX_DEFAULTS[option])
-        raise ZMQError(errno.EINVAL)
+            return row[0]
+        return _stored_options(core).get(option, row[0])
 
     def setsockopt(self, opt: int, value: Any) -> None:
         """Default option for sockets created later (pyzmq behaviour)."""
@@ -199,14 +223,40 @@ class Context:
         self.term()
 
 
-# libzmq's context options that purezmq stores but that change nothing it
-# does (thread scheduling), or whose effect is read elsewhere (BLOCKY).
-# BLOCKY and IPV6 share their numbers with the socket options of that name.
-_CTX_DEFAULTS = {
-    SocketOption.BLOCKY: 1,
-    SocketOption.IPV6: 0,
-    ContextOption.THREAD_SCHED_POLICY: -1,
-    ContextOption.MAX_MSGSZ: 2**31 - 1,
-    ContextOption.MSG_T_SIZE: 64,
-    ContextOption.THREAD_NAME_PREFIX: 0,
+# libzmq 4.3.5's context options: option -> (default when read, or None
+# if it cannot be read; what a valid new value is, or None if read-only).
+# Most only store a value here: thread scheduling, MAX_MSGSZ, the zero-copy
+# hint change nothing purezmq does.  IPV6 and BLOCKY share their numbers
+# with the socket options and live on the core (new sockets read them).
+_ZERO_COPY_RECV = 10  # not in pyzmq's ContextOption, but libzmq has it
+_non_negative = (lambda v: v >= 0)
+_CTX_OPTIONS: dict = {
+    ContextOption.IO_THREADS: (1, _non_negative),
+    ContextOption.MAX_SOCKETS: (1023, lambda v: v >= 1),
+    # 3 is both SOCKET_LIMIT (read) and THREAD_PRIORITY (write)
+    ContextOption.SOCKET_LIMIT: (65535, _non_negative),
+    ContextOption.THREAD_SCHED_POLICY: (-1, _non_negative),
+    ContextOption.MAX_MSGSZ: (2**31 - 1, _non_negative),
+    ContextOption.MSG_T_SIZE: (64, None),  # sizeof(zmq_msg_t)
+    ContextOption.THREAD_AFFINITY_CPU_ADD: (None, _non_negative),
+    ContextOption.THREAD_AFFINITY_CPU_REMOVE: (None, _non_negative),
+    # an int prefix, read back as that int (libzmq keeps it as text)
+    ContextOption.THREAD_NAME_PREFIX: (0, lambda v: True),
+    _ZERO_COPY_RECV: (1, _non_negative),
+    SocketOption.IPV6: (0, _non_negative),
+    SocketOption.BLOCKY: (1, _non_negative),
 }
+
+
+def _stored_options(core: Any) -> dict:
+    """The context options kept only for reading back, on the core (which
+    shadow contexts share)."""
+    try:
+        return core.ctx_options
+    except AttributeError:
+        core.ctx_options = {}
+        return core.ctx_options
+
+
+# stored as 0/1 on the core, under these names
+_CTX_BOOLS = {SocketOption.IPV6: "ipv6", SocketOption.BLOCKY: "blocky"}

@@ -10,6 +10,7 @@ socket (`purezmq.core.socket.SocketBase` and its pattern subclasses).
 from __future__ import annotations
 
 import errno
+import types
 import json
 import pickle
 import random
@@ -26,15 +27,12 @@ from ..core.socket import SocketBase
 from .frame import Frame, MessageTracker
 from .tracker import tracked
 
-_HWM = 1
 
 
 def _option_number(name: str) -> int | None:
     """The option an attribute name stands for (any constant, as pyzmq)."""
     from .. import constants
 
-    if name.lower() == "hwm":
-        return _HWM
     value = getattr(constants, name.upper(), None)
     return int(value) if isinstance(value, int) else None
 
@@ -116,6 +114,9 @@ def _tracked_parts(msg_parts: Sequence[Any], copy: bool) -> tuple:
 
 class Socket:
     """A ØMQ socket (pyzmq's zmq.Socket)."""
+
+    # pyzmq's Socket is Generic: annotations say zmq.Socket[bytes].
+    __class_getitem__ = classmethod(types.GenericAlias)
 
     _shadow = False
     _monitor_socket: Any = None
@@ -289,7 +290,15 @@ class Socket:
     get_string = getsockopt_unicode = getsockopt_string
 
     def set_hwm(self, value: int) -> None:
-        self.setsockopt(_HWM, value)
+        """SNDHWM and RCVHWM both (libzmq has no HWM option any more)."""
+        failed = None
+        for option in (SocketOption.SNDHWM, SocketOption.RCVHWM):
+            try:
+                self.setsockopt(option, value)
+            except ZMQError as e:
+                failed = e
+        if failed is not None:
+            raise failed
 
     def get_hwm(self) -> int:
         return self.getsockopt(SocketOption.SNDHWM)
@@ -315,7 +324,12 @@ class Socket:
         option = _option_number(name)
         if option is None:
             raise AttributeError(f"{type(self).__name__} has no such option: {name.upper()}")
-        return self.getsockopt(option)
+        try:
+            return self.getsockopt(option)
+        except ZMQError as e:
+            if e.errno in (errno.EINVAL, errno.EFAULT):  # as pyzmq: write-only
+                raise AttributeError(f"{name} attribute is write-only") from None
+            raise
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in self.__dict__ or name.startswith("_"):
