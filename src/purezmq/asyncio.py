@@ -124,6 +124,7 @@ class Socket(_SyncSocket):
         self._watchers = []
         core = self._core
         core.io_driver = self._io_driver
+        core.on_loops = True
         core._sig.on_signal = self._signalled
         core._sig.watch_fd(False)  # woken by call_soon; FD users switch it on
 

@@ -58,6 +58,7 @@ class Traffic:
     frame_from: Any = None  # (data, copy) -> a frame the pipes can carry
     frame_tracked: Any = None  # (data, copy) -> (frame, MessageTracker or None)
     frame_to: Any = None  # (frame, more) -> a pyzmq Frame for copy=False
+    on_loops = False  # an asyncio socket: its connections may run on loops
 
     def _init_traffic(self) -> None:
         self._lock = threading.Lock()
@@ -413,6 +414,14 @@ class Traffic:
             if self._xhas_out():
                 ev |= POLLOUT
             return ev
+
+    def read_loop_connections(self) -> None:
+        """Read connections that live on this thread's (busy) event loop:
+        see ProtocolEngine.read_now.  Called without the socket's lock."""
+        for pipe in list(self.pipes):
+            read_now = getattr(getattr(pipe.peer.sink, "engine", None), "read_now", None)
+            if read_now is not None:
+                read_now()
 
     def fileno(self) -> int:
         if self.closed:

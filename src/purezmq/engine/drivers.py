@@ -198,16 +198,25 @@ class LoopDriver:
         return threading.get_ident() == self._ident
 
     def post(self, fn: Callable, *args: Any) -> None:
-        if threading.get_ident() == self._ident:
-            self.loop.call_soon(fn, *args)
-        else:
-            try:
+        try:
+            if threading.get_ident() == self._ident:
+                self.loop.call_soon(fn, *args)
+            else:
                 self.loop.call_soon_threadsafe(fn, *args)
-            except RuntimeError:
-                pass  # the loop is closed: nothing can run any more
+        except RuntimeError:
+            # The loop is closed and will never run again: whatever lived on
+            # it (a session finishing a close, say) runs here, or a socket
+            # closed after its loop would keep term() waiting forever.
+            try:
+                fn(*args)
+            except Exception:  # noqa: BLE001 - a dead loop's leftovers
+                pass
 
     def call_later(self, delay: float, fn: Callable) -> Any:
-        return self.loop.call_later(delay, fn)
+        try:
+            return self.loop.call_later(delay, fn)
+        except RuntimeError:
+            return _NoTimer()  # a closed loop: the timer could never fire
 
     def engine_for(self, sock: _socket.socket, session: Any, codec: Any) -> Any:
         from .protocol_engine import ProtocolEngine
@@ -257,6 +266,13 @@ class LoopDriver:
                 continue
             conn.setblocking(False)
             accepted(conn, 0)
+
+
+class _NoTimer:
+    """What call_later gives on a closed loop."""
+
+    def cancel(self) -> None:
+        pass
 
 
 class _LoopTask:

@@ -26,6 +26,7 @@ _perf_counter = time.perf_counter
 # A task writing more often than this is streaming: coalesce its writes.
 _DIRECT_SPACING = 50e-6
 _JOIN_LIMIT = 64 * 1024  # smaller writes are joined into one
+_READ_NOW = 256 * 1024
 
 
 class ProtocolEngine(EngineBase, asyncio.Protocol):
@@ -68,6 +69,23 @@ class ProtocolEngine(EngineBase, asyncio.Protocol):
         self._on_bytes(data)
         if self.session.terminating:  # the handshake may just have flushed
             self.session.engine_flushed(self)
+
+    def read_now(self) -> None:
+        """Read what the OS holds for us now, on the loop's thread while the
+        loop itself is busy: a coroutine that blocks its loop (a heartbeat
+        thread sleeping between pings, say) and then polls must still see
+        replies that arrived, as it would with libzmq's I/O threads.  Only
+        for selector loops (the socket is ours to read); a proactor owns
+        its reads."""
+        if (self.closed or self._read_paused or self.transport is None
+                or not self.io.in_thread() or not hasattr(self.io.loop, "add_reader")):
+            return
+        try:
+            data = self._sock.recv(_READ_NOW)
+        except (BlockingIOError, InterruptedError, OSError):
+            return
+        if data:
+            self.data_received(data)
 
     def eof_received(self) -> bool:
         self._fail("connection closed by peer", protocol=self._refused())

@@ -30,6 +30,9 @@ class Stream(Router):
             rid = pipe.connect_routing_id
         else:
             rid = self._generated_id()
+            # libzmq leaves the id it made in ROUTING_ID: an application
+            # that just connected reads its peer's id there.
+            self.options.routing_id = rid
         pipe.routing_id = rid
         self._out[rid] = pipe
         return True

@@ -36,8 +36,14 @@ class Context:
     _shadow = False
 
     def __init__(self, io_threads: int = 1, shadow: Any = 0) -> None:
+        if shadow:
+            io_threads = shadow
         if isinstance(io_threads, Context):
             self._core = io_threads._core
+            self._shadow = True
+        elif isinstance(io_threads, ContextCore):
+            # Another wrapper's `underlying`: pyzmq code shadows by address.
+            self._core = io_threads
             self._shadow = True
         else:
             if not isinstance(io_threads, int) or io_threads < 0:
@@ -62,7 +68,8 @@ class Context:
 
     @classmethod
     def shadow(cls, address: Any) -> "Context":
-        if isinstance(address, Context):
+        """A context sharing `address`: a purezmq Context or its `underlying`."""
+        if isinstance(address, (Context, ContextCore)):
             return cls(address)
         raise TypeError("purezmq can only shadow purezmq contexts")
 

@@ -77,6 +77,9 @@ def _poll(items: list, deadline: float | None) -> list:
             core = _core_of(obj)
             if core is not None:
                 ev = core.events() & flags
+                if not ev and core.on_loops:  # connections may live on this loop
+                    core.read_loop_connections()
+                    ev = core.events() & flags
                 if ev:
                     ready.append((obj, ev))
                 else:

@@ -126,14 +126,19 @@ class Socket:
         from .context import Context
 
         if shadow:
-            if not isinstance(shadow, Socket):
-                raise TypeError("purezmq can only shadow purezmq sockets")
             ctx_or_socket = shadow
         if isinstance(ctx_or_socket, Socket):
             # Shadowing another purezmq socket: share its core.
             object.__setattr__(self, "_core", ctx_or_socket._core)
             object.__setattr__(self, "context", ctx_or_socket.context)
             object.__setattr__(self, "_shadow", True)
+        elif isinstance(ctx_or_socket, SocketBase):
+            # Another wrapper's `underlying`: pyzmq code shadows by address.
+            object.__setattr__(self, "_core", ctx_or_socket)
+            object.__setattr__(self, "context", Context(shadow=ctx_or_socket.ctx))
+            object.__setattr__(self, "_shadow", True)
+        elif shadow:
+            raise TypeError("purezmq can only shadow purezmq sockets")
         else:
             ctx = ctx_or_socket if ctx_or_socket is not None else Context.instance()
             if not isinstance(ctx, Context):
