@@ -56,6 +56,6 @@ __all__ = [
     "zmq_version_info", "pyzmq_version", "pyzmq_version_info", "has", "zmq_poll", "zmq_errno",
     "curve_keypair", "curve_public", "install_as_zmq", "Stopwatch", "SyncContext", "SyncSocket",
     "DraftFDWarning", "purezmq_version", "proxy", "proxy_steerable", "device",
-] + list(constants.__all__)
+] + list(constants.__all__)  # type: ignore[attr-defined]  # hidden from mypy: see constants.py
 
 from . import backend, devices, utils  # noqa: E402 - pyzmq has these at hand

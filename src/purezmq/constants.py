@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import errno as _errno
 import sys as _sys
+import typing as _typing
 from enum import Enum, IntEnum, IntFlag
 
 # libzmq numbers its own error codes (and POSIX codes missing from the
@@ -772,27 +773,30 @@ QUEUE = DeviceType.QUEUE
 
 # Everything public: the enum classes, ``Enum``/``IntEnum``/``IntFlag``
 # (pyzmq re-exports them too), ``OPTION_TYPES`` and every upper-case name above.
-__all__ = [
-    "Enum",
-    "IntEnum",
-    "IntFlag",
-    "SocketType",
-    "SocketOption",
-    "ContextOption",
-    "MessageOption",
-    "Flag",
-    "PollEvent",
-    "Event",
-    "Errno",
-    "SecurityMechanism",
-    "RouterNotify",
-    "NormMode",
-    "ReconnectStop",
-    "DeviceType",
-    "OPTION_TYPES",
-]
-__all__ += [
-    _name
-    for _name in list(globals())
-    if _name.isupper() and not _name.startswith("_") and _name not in __all__
-]
+# Hidden from type checkers, which cannot evaluate the comprehension: with no
+# __all__ they take every public name, the same set, for `import *`.
+if not _typing.TYPE_CHECKING:
+    __all__ = [
+        "Enum",
+        "IntEnum",
+        "IntFlag",
+        "SocketType",
+        "SocketOption",
+        "ContextOption",
+        "MessageOption",
+        "Flag",
+        "PollEvent",
+        "Event",
+        "Errno",
+        "SecurityMechanism",
+        "RouterNotify",
+        "NormMode",
+        "ReconnectStop",
+        "DeviceType",
+        "OPTION_TYPES",
+    ]
+    __all__ += [
+        _name
+        for _name in list(globals())
+        if _name.isupper() and not _name.startswith("_") and _name not in __all__
+    ]

@@ -25,7 +25,7 @@ import errno
 import socket as _socket
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..constants import OPTION_TYPES
 from ..constants import SecurityMechanism as M
@@ -178,7 +178,7 @@ _XPUBS = frozenset({T.PUB, T.XPUB})
 _SUBS = frozenset({T.SUB, T.XPUB, T.PUB})  # XPUB/PUB: manual mode only
 _TOPICS = frozenset({T.PUB, T.SUB, T.XPUB, T.XSUB})
 _NOLIMIT = _at_least(-1)
-_WO = dict(readable=False)  # write-only: libzmq has no getter for it
+_WO: dict[str, Any] = {"readable": False}  # write-only: libzmq has no getter for it
 
 # Which security options take effect here: ipc peer filters need the
 # credentials a Unix socket can report (the PID only on Linux).
@@ -313,7 +313,7 @@ def _server_option(mechanism: int) -> property:
     return property(get, set)
 
 
-def _adder(collection: str, add: Callable[[Any, Any], None]) -> property:
+def _adder(collection: str, add: Callable[[Any, Any, Any], None]) -> property:
     """A write-only option where each write adds to a collection."""
     def set(self: "Options", value: Any) -> None:
         add(self, getattr(self, collection), value)
@@ -361,8 +361,12 @@ class Options:
         self._xpub_manual_last_value = value
         self.xpub_manual = value
 
+    if TYPE_CHECKING:
+        # Every TABLE row's attribute is set in __init__ from the table.
+        def __getattr__(self, name: str) -> Any: ...
+
     def __init__(self, socket_type: int) -> None:
-        self.mechanism = M.NULL
+        self.mechanism: int = M.NULL
         self.as_server = 0
         self.tcp_accept_filters: list = []
         self.ipc_filter_uids: set = set()

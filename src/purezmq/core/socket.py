@@ -47,6 +47,9 @@ class SocketBase(Traffic):
     # A check on every message from the wire; False drops the connection
     # (libzmq's per-type sessions, e.g. REQ's).  None: anything goes.
     inbound_ok: Any = None
+    # The topic set of the PUB/XPUB/SUB/XSUB patterns (what TOPICS_COUNT
+    # counts); only they accept that option, and they assign it.
+    _subs: Any
 
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx

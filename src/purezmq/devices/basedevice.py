@@ -131,7 +131,9 @@ class Device:
         raise ZMQBindError("Could not reserve random port.")
 
     # -- running ---------------------------------------------------------
-    def _make_socket(self, socket_type: int, plan: str | None) -> Any:
+    def _make_socket(self, socket_type: int | None, plan: str | None) -> Any:
+        # None (a ProxySteerable made without ctrl_type) is passed on: the
+        # context refuses it (EINVAL) when the device starts.
         sock = self._context.socket(socket_type)
         self._sockets.append(sock)
         if plan is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..constants import PUB
 from ..proxy import proxy
@@ -10,8 +10,14 @@ from .basedevice import Device, ProcessDevice, ThreadDevice, _SocketPlan
 
 __all__ = ["Proxy", "ThreadProxy", "ProcessProxy"]
 
+if TYPE_CHECKING:
+    # A mixin: type-checked as the Device it is always combined with.
+    _MixinBase = Device
+else:
+    _MixinBase = object
 
-class ProxyBase:
+
+class ProxyBase(_MixinBase):
     """The monitor socket's half of the Proxy classes (a mixin of Device)."""
 
     def __init__(self, in_type: int, out_type: int, mon_type: int = PUB) -> None:

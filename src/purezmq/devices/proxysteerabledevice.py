@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..constants import PUB
 from ..proxy import proxy_steerable
@@ -11,8 +11,14 @@ from .proxydevice import ProcessProxy, Proxy, ProxyBase, ThreadProxy
 
 __all__ = ["ProxySteerable", "ThreadProxySteerable", "ProcessProxySteerable"]
 
+if TYPE_CHECKING:
+    # A mixin: type-checked as the ProxyBase it is always combined with.
+    _MixinBase = ProxyBase
+else:
+    _MixinBase = object
 
-class ProxySteerableBase:
+
+class ProxySteerableBase(_MixinBase):
     """The control socket's half of the ProxySteerable classes."""
 
     def __init__(self, in_type: int, out_type: int, mon_type: int = PUB,

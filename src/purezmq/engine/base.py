@@ -15,11 +15,13 @@ lock where two threads may drive it, a no-op one on an event loop).
 
 from __future__ import annotations
 
+import errno
 import socket as _socket
 import struct
 import time
 from typing import Any, Callable
 
+from ..constants import Event
 from ..pipe import Subscription
 from ..zmtp import ProtocolError
 from ..zmtp.events import Cancel, HandshakeComplete, PeerError, Ping, Subscribe
@@ -118,6 +120,8 @@ class EngineBase:
         self.fd = -1
         self._zap: Any = None  # a ZapRequest waiting for the ZAP handler
         self.failure: Any = None  # the ProtocolError that ended the handshake
+        self.auth_reported = False  # a ZAP refusal already told the monitor
+        self.lost_errno = errno.EPIPE  # what HANDSHAKE_FAILED_NO_DETAIL says
         if hasattr(codec, "set_zap"):
             codec.set_zap(self.ask_zap)
 
@@ -172,12 +176,14 @@ class EngineBase:
         READY is out; that is a refusal, not a lost connection, and
         redialling would storm it (libzmq ends the session on refusals).
         """
-        return not self.ready and getattr(self.codec, "peer_version", None) is not None
+        return (not self.ready and getattr(self.codec, "peer_version", None) is not None
+                and not getattr(self.codec, "legacy", False))
 
     def _handshake_timeout(self) -> None:
         with self.lock:
             self._hs_timer = None
             if not self.ready:
+                self.lost_errno = errno.ETIMEDOUT
                 self._fail("handshake timed out")  # libzmq: a timeout, so redial
 
     def has_pending_output(self) -> bool:
@@ -224,6 +230,11 @@ class EngineBase:
             if self.closed:
                 return
             self.codec.mechanism.zap_reply = reply
+            if reply.status_code != b"200":
+                # libzmq reports the verdict when it arrives, whatever follows.
+                self.auth_reported = True
+                self.session.monitor_event(Event.HANDSHAKE_FAILED_AUTH,
+                                           int(reply.status_code))
             try:
                 events = self.codec.resume_handshake()
             except ProtocolError as e:

@@ -19,6 +19,7 @@ import socket as _socket
 import threading
 from typing import Any, Callable
 
+from ..transport.tcp import connect_outcome as transport_outcome
 from .stream_engine import StreamEngine
 
 _ACCEPTS_PER_WAKEUP = 64
@@ -27,6 +28,7 @@ _ACCEPTS_PER_WAKEUP = 64
 # ----------------------------------------------------------------------------
 # A purezmq I/O thread
 # ----------------------------------------------------------------------------
+
 class ThreadDriver:
     # Context.term() waits for sessions on I/O threads to finish lingering.
     holds_term = True
@@ -71,8 +73,8 @@ class _ThreadDial:
         self._timer: Any = None
         try:
             sock, done = transport.dial(address, options)
-        except Exception:
-            failed()
+        except Exception as e:
+            failed(getattr(e, "closed_fd", -1))
             return
         if done:
             connected(sock)
@@ -91,8 +93,9 @@ class _ThreadDial:
         except OSError as e:
             err = e.errno or 1
         if err:
+            fd = sock.fileno()
             sock.close()
-            self._failed()
+            self._failed(fd)
         else:
             self._connected(sock)
 
@@ -115,8 +118,9 @@ class _ThreadDial:
         self._timer = None
         sock = self._stop()
         if sock is not None:
+            fd = sock.fileno()
             sock.close()
-            self._failed()
+            self._failed(fd)
 
     def cancel(self) -> None:
         sock = self._stop()
@@ -224,18 +228,27 @@ class LoopDriver:
         return ProtocolEngine(self, sock, session, codec)
 
     def dial(self, transport: Any, address: str, options: Any,
-             connected: Callable, failed: Callable) -> "_LoopTask":
-        return _LoopTask(self.loop, self._dial(transport, address, options, connected, failed))
-
-    async def _dial(self, transport: Any, address: str, options: Any,
-                    connected: Callable, failed: Callable) -> None:
+             connected: Callable, failed: Callable) -> Any:
+        """Connect now if the OS can at once (ipc), else finish on the loop."""
         try:
             sock, target = transport.prepare(address, options)
         except Exception:
-            failed()
-            return
+            failed(-1)
+            return _SETTLED
         try:
-            coro = self.loop.sock_connect(sock, target)
+            sock, done = transport_outcome(sock, sock.connect_ex(target))
+        except OSError as e:
+            failed(getattr(e, "closed_fd", -1))
+            return _SETTLED
+        if done:
+            connected(sock)
+            return _SETTLED
+        return _LoopTask(self.loop, self._dial(sock, target, options, connected, failed))
+
+    async def _dial(self, sock: Any, target: Any, options: Any,
+                    connected: Callable, failed: Callable) -> None:
+        try:
+            coro = self.loop.sock_connect(sock, target)  # waits for the one in progress
             if options.connect_timeout > 0:
                 await asyncio.wait_for(coro, options.connect_timeout / 1000.0)
             else:
@@ -244,8 +257,9 @@ class LoopDriver:
             sock.close()
             raise
         except (OSError, asyncio.TimeoutError):
+            fd = sock.fileno()
             sock.close()
-            failed()
+            failed(fd)
             return
         connected(sock)
 
@@ -266,6 +280,22 @@ class LoopDriver:
                 continue
             conn.setblocking(False)
             accepted(conn, 0)
+
+
+class _Settled:
+    """A dial that finished at once: nothing pending, nothing to cancel."""
+
+    pending = False
+    closed = True
+
+    def cancel(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+_SETTLED = _Settled()
 
 
 class _NoTimer:

@@ -29,13 +29,15 @@ class Listener:
         self._cleanup = cleanup
         self._sessions: set = set()
         self._closed = False
+        self._closed_reported = False
         self._acceptor: Any = None
         if io.holds_term:
             socket.ctx._io_object_started()
 
     def start(self) -> None:
+        # Before any ACCEPTED can be reported (libzmq's order).
+        self._event(Event.LISTENING, self.fd)
         self._acceptor = self.io.listen(self.sock, self._accepted)
-        self.io.post(self._event, Event.LISTENING, self.fd)
 
     def _event(self, event: int, value: Any) -> None:
         mon = self.socket.monitor
@@ -63,7 +65,13 @@ class Listener:
         self._sessions.discard(session)
 
     def terminate(self) -> None:
-        """Stop listening and end every accepted connection (any thread)."""
+        """Stop listening and end every accepted connection (any thread).
+
+        CLOSED is reported now: a socket closing stops its monitor right
+        after, and libzmq's CLOSED comes before MONITOR_STOPPED."""
+        if not self._closed_reported:
+            self._closed_reported = True
+            self._event(Event.CLOSED, self.fd)
         self.io.post(self._close)
 
     def _close(self) -> None:
@@ -73,7 +81,9 @@ class Listener:
         self._acceptor.close()
         if self._cleanup is not None:
             self._cleanup()
-        self._event(Event.CLOSED, self.fd)
+        if not self._closed_reported:
+            self._closed_reported = True
+            self._event(Event.CLOSED, self.fd)
         for session in list(self._sessions):
             session._begin_termination()
         if self.io.holds_term:

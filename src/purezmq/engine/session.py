@@ -17,6 +17,8 @@ calls, which post to it.
 
 from __future__ import annotations
 
+import errno
+
 import os
 import random
 from typing import Any
@@ -98,19 +100,24 @@ class Session:
     def _handshake_succeeded(self, engine: StreamEngine) -> None:
         self._raw_notify()
         if not self.socket.raw:
-            self.monitor_event(Event.HANDSHAKE_SUCCEEDED, engine.fd)
+            self.monitor_event(Event.HANDSHAKE_SUCCEEDED, 0)  # libzmq's value
 
     def _engine_lost(self, engine: StreamEngine, protocol: bool) -> None:
         self.engine = None
+        failure = getattr(engine, "failure", None)
         if protocol and not engine.ready:
-            failure = getattr(engine, "failure", None)
+            # As libzmq: the failure's own event where it has one (ZAP's own
+            # verdicts were reported when they came), none otherwise.
             if failure is not None and failure.auth_status:
-                self.monitor_event(Event.HANDSHAKE_FAILED_AUTH, failure.auth_status)
+                if not engine.auth_reported:
+                    self.monitor_event(Event.HANDSHAKE_FAILED_AUTH, failure.auth_status)
             elif failure is not None and failure.no_detail:
                 self.monitor_event(Event.HANDSHAKE_FAILED_NO_DETAIL, failure.no_detail)
-            else:
-                code = getattr(failure, "code", None)
-                self.monitor_event(Event.HANDSHAKE_FAILED_PROTOCOL, code or 0)
+            elif failure is not None and failure.code:
+                self.monitor_event(Event.HANDSHAKE_FAILED_PROTOCOL, failure.code)
+        elif not protocol and (not engine.ready or self.socket.raw):
+            # Lost before the handshake ended (a raw socket never ends it).
+            self.monitor_event(Event.HANDSHAKE_FAILED_NO_DETAIL, engine.lost_errno)
         self.monitor_event(Event.DISCONNECTED, engine.fd)
         if engine.ready:
             self._raw_notify()
@@ -286,7 +293,7 @@ class ConnectSession(Session):
         self._dialing = self.io.dial(self.transport, self.address, self.options,
                                      self._connected, self._schedule_retry)
         if self._dialing.pending:
-            self.monitor_event(Event.CONNECT_DELAYED, 0)
+            self.monitor_event(Event.CONNECT_DELAYED, errno.EINPROGRESS)
 
     def _connected(self, sock: Any) -> None:
         self._ivl = -1  # libzmq: a new connecter (and back-off) per connection
@@ -297,12 +304,14 @@ class ConnectSession(Session):
         self.monitor_event(Event.CONNECTED, sock.fileno())
         self._start_engine(sock)
 
-    def _schedule_retry(self) -> None:
+    def _schedule_retry(self, closed_fd: int = -1) -> None:
         """A dial failed: try again after the next interval (libzmq's
         stream_connecter_base_t).  With RECONNECT_IVL <= 0 it never does:
         the connect() idles, its pipe still taking messages."""
         if self.finished:
             return
+        if closed_fd >= 0:
+            self.monitor_event(Event.CLOSED, closed_fd)  # the failed attempt's socket
         if self.terminating and not self._can_wait_for_peer():
             self._finish()
             return

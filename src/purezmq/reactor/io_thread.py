@@ -20,11 +20,20 @@ import threading
 import time
 import traceback
 from collections import deque
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from .signaler import Signaler
 
 _monotonic = time.monotonic
+
+
+class _Handler(Protocol):
+    """What the loop calls on a registered handler."""
+
+    def on_readable(self) -> None: ...
+
+    def on_writable(self) -> None: ...
+
 
 if hasattr(select, "epoll"):
     _IN = select.EPOLLIN
@@ -59,7 +68,7 @@ class IOThread:
         else:  # pragma: no cover
             self._poller = select.poll()
             self._poll_ms = True
-        self._handlers: dict[int, Any] = {}
+        self._handlers: dict[int, _Handler] = {}
         self._masks: dict[int, int] = {}
         self._timers: list = []
         self._seq = itertools.count()
@@ -187,7 +196,7 @@ class IOThread:
                     if fd == wake_fd:
                         woke = True
                         continue
-                    h: Any = handlers.get(fd)
+                    h = handlers.get(fd)
                     if h is None:
                         continue
                     try:

@@ -27,15 +27,16 @@ class Context:
     """A ØMQ context (pyzmq's zmq.Context)."""
 
     # pyzmq's Context is Generic: annotations say zmq.Context[zmq.Socket].
-    __class_getitem__ = classmethod(types.GenericAlias)
+    __class_getitem__: Any = classmethod(types.GenericAlias)
 
     _instance: "Context | None" = None
     _instance_lock = threading.Lock()
     _instance_pid: int | None = None
     _socket_class: Any = None  # set below to Socket; subclasses may override
     _shadow = False
+    _core: ContextCore
 
-    def __init__(self, io_threads: int = 1, shadow: Any = 0) -> None:
+    def __init__(self, io_threads: int | Context | ContextCore = 1, shadow: Any = 0) -> None:
         if shadow:
             io_threads = shadow
         if isinstance(io_threads, Context):
@@ -266,4 +267,4 @@ def _stored_options(core: Any) -> dict:
 
 
 # stored as 0/1 on the core, under these names
-_CTX_BOOLS = {SocketOption.IPV6: "ipv6", SocketOption.BLOCKY: "blocky"}
+_CTX_BOOLS: dict[int, str] = {SocketOption.IPV6: "ipv6", SocketOption.BLOCKY: "blocky"}

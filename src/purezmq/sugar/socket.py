@@ -116,7 +116,7 @@ class Socket:
     """A ØMQ socket (pyzmq's zmq.Socket)."""
 
     # pyzmq's Socket is Generic: annotations say zmq.Socket[bytes].
-    __class_getitem__ = classmethod(types.GenericAlias)
+    __class_getitem__: Any = classmethod(types.GenericAlias)
 
     _shadow = False
     _monitor_socket: Any = None

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..constants import Event
+from ..error import ZMQError
+
 from . import ipc, tcp
 from .address import (
     check_tcp_connect_address, parse_endpoint, resolve_ipc, validate_inproc,
@@ -28,14 +31,31 @@ def bind_endpoint(sock: Any, endpoint: str) -> tuple[str, Any]:
         name = validate_inproc(address)
         return f"inproc://{name}", sock.ctx.inproc.bind(name, sock)
     mod = _STREAM_TRANSPORTS[transport]
-    if transport == "tcp":
-        os_sock, resolved = mod.listen(address, sock.options)
-        cleanup = None
-    else:
-        os_sock, resolved, cleanup = mod.listen(address, sock.options)
+    try:
+        if transport == "tcp":
+            os_sock, resolved = mod.listen(address, sock.options)
+            cleanup = None
+        else:
+            os_sock, resolved, cleanup = mod.listen(address, sock.options)
+    except ZMQError as e:
+        _report_bind_failure(sock, transport, address, e)
+        raise
     listener = Listener(sock.io_driver(), sock, mod, os_sock, resolved, cleanup)
     listener.start()
     return resolved, listener
+
+
+def _report_bind_failure(sock: Any, transport: str, address: str, error: Any) -> None:
+    """libzmq's events for a failed bind: the listening socket it made is
+    CLOSED, then BIND_FAILED with the errno.  (Its endpoints as libzmq
+    gives them: tcp's CLOSED has none and BIND_FAILED the bare address.)"""
+    monitor = sock.monitor
+    fd = getattr(error, "closed_fd", None)
+    if monitor is None or fd is None:
+        return
+    closed_at = "" if transport == "tcp" else f"{transport}://{address}"
+    monitor.emit(Event.CLOSED, fd, closed_at)
+    monitor.emit(Event.BIND_FAILED, error.errno, address)
 
 
 def connect_endpoint(sock: Any, endpoint: str) -> tuple[str, Any]:

@@ -37,8 +37,10 @@ def listen(address: str, options: Any) -> tuple[socket.socket, str, Any]:
         s.listen(options.backlog)
         s.setblocking(False)
     except OSError as e:
+        failure = ZMQError(e.errno or errno.EINVAL)
+        failure.closed_fd = s.fileno()  # type: ignore[attr-defined]  # for the monitor
         s.close()
-        raise ZMQError(e.errno or errno.EINVAL) from None
+        raise failure from None
 
     cleanup = None
     if wildcard and isinstance(addr, str):

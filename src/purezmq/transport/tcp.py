@@ -69,8 +69,10 @@ def listen(address: str, options: Any) -> tuple[socket.socket, str]:
         s.setblocking(False)
         endpoint = format_tcp_endpoint(family, s.getsockname())
     except OSError as e:
+        failure = ZMQError(e.errno or errno.EINVAL)
+        failure.closed_fd = s.fileno()  # type: ignore[attr-defined]  # for the monitor
         s.close()
-        raise ZMQError(e.errno or errno.EINVAL) from None
+        raise failure from None
     return s, endpoint
 
 
@@ -108,5 +110,7 @@ def connect_outcome(s: socket.socket, err: int) -> tuple[socket.socket, bool]:
         return s, True
     if err in (errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK):
         return s, False
+    failure = OSError(err, errno.errorcode.get(err, "connect failed"))
+    failure.closed_fd = s.fileno()  # type: ignore[attr-defined]  # for the CLOSED event
     s.close()
-    raise OSError(err, errno.errorcode.get(err, "connect failed"))
+    raise failure

@@ -194,7 +194,8 @@ class Connection:
         if self.handshake_done:
             return self.mechanism.decode(flags, body)
         if not flags & COMMAND:
-            raise ProtocolError("data frame before the handshake completed")
+            raise ProtocolError("data frame before the handshake completed",
+                                code=0x10000001)  # ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND
         if flags & 1:
             raise ProtocolError("command frame with the MORE flag set")
         quirk = self.mechanism.error_quirk

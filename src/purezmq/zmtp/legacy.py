@@ -57,6 +57,8 @@ def take_over(conn: Any, detected: LegacyPeerDetected) -> "LegacyCodec":
 class LegacyCodec:
     """The Connection interface the engine uses, for ZMTP 1.0/2.0 peers."""
 
+    legacy = True  # a close before the identity is a lost peer, not a refusal
+
     def __init__(self, socket_type: str, identity: bytes, detected: LegacyPeerDetected,
                  pending: list, max_message_size: int = -1) -> None:
         self.socket_type = socket_type
@@ -80,7 +82,7 @@ class LegacyCodec:
         else:
             self.outgoing.append(bytes((SOCKET_TYPE_NUMBERS.get(socket_type, 0),)))
             self._encode([bytes(identity)])
-        self._pending_input = detected.received
+        self._pending_input: bytes | None = detected.received
 
     # -- input ---------------------------------------------------------------
     def receive_data(self, data: Any) -> list:

@@ -468,9 +468,10 @@ class CurveServerMechanism(_CurveBase):
             return [self._produce_ready()]
         code = int(status)
         if status[:1] == b"3":
-            # libzmq: a temporary failure closes silently, no ERROR command.
+            # libzmq (zap_client.cpp): a temporary failure sends no ERROR and
+            # goes to its "error sent" state: the handshake stalls there.
             self._state = "error"
-            raise MechanismFailure(f"ZAP refused the client ({code})", auth_status=code)
+            return []
         self._state = "error"
         raise MechanismFailure(f"ZAP refused the client ({code})", [encode_error(status)],
                                auth_status=code)

@@ -142,9 +142,10 @@ class PlainServerMechanism(Mechanism):
         self.zap_properties = list(reply.properties)
         if reply.status_code != b"200":
             self._state = "error"
-            # libzmq sends no ERROR for 300 (a temporary failure): it just closes.
-            commands = [] if reply.status_code == b"300" else [libzmq_error(reply.status_code)]
+            if reply.status_code == b"300":
+                return []  # libzmq: a temporary failure stalls (no ERROR, no close)
             raise MechanismFailure(f"ZAP refused the client ({reply.status_code.decode()})",
-                                   commands, auth_status=int(reply.status_code))
+                                   [libzmq_error(reply.status_code)],
+                                   auth_status=int(reply.status_code))
         self._state = "waiting for INITIATE"
         return [encode_command(WELCOME)]
