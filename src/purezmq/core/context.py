@@ -9,7 +9,9 @@ closed and every session has finished lingering, then stops the threads.
 from __future__ import annotations
 
 import errno
+import os
 import threading
+import weakref
 from typing import Any
 
 from ..error import ContextTerminated, ZMQError
@@ -17,8 +19,25 @@ from ..reactor.io_thread import IOThread
 from ..transport.inproc import InprocRegistry
 
 
+FORKED_AWAY = ("purezmq object of the parent process: after fork() the child "
+                "must make its own Context")
+_live: "weakref.WeakSet[ContextCore]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of the parent's I/O threads: every context
+    it inherited is dead there, and says so clearly when used."""
+    for ctx in list(_live):
+        ctx._forked_away()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class ContextCore:
     def __init__(self, io_threads: int = 1) -> None:
+        _live.add(self)
+        self.forked = False
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self.sockets: set = set()
@@ -41,6 +60,8 @@ class ContextCore:
         if cls is None:
             raise ZMQError(errno.EINVAL)
         with self._lock:
+            if self.forked:
+                raise ZMQError(errno.ENOTSUP, FORKED_AWAY)
             if self.terminating:
                 raise ContextTerminated()
             if len(self.sockets) >= self.max_sockets:
@@ -87,6 +108,19 @@ class ContextCore:
             self._cond.notify_all()
 
     # -- termination -------------------------------------------------------------
+    def _forked_away(self) -> None:
+        """In a forked child: locks may be held by threads that do not
+        exist here, so everything is replaced, nothing waited for."""
+        self.forked = True
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._io_threads = []
+        self._io_objects = 0
+        for sock in list(self.sockets):
+            sock.forked_away()
+        self.sockets = set()
+        self.terminated = True
+
     def term(self) -> None:
         with self._lock:
             if self.terminated:

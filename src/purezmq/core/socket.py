@@ -211,7 +211,7 @@ class SocketBase(Traffic):
 
     def _check_usable(self) -> None:
         if self.closed:
-            raise ZMQError(errno.ENOTSOCK)
+            raise self.not_a_socket()
         if self._mailbox or self._ctx_terminated:
             self.process_commands()
 
@@ -221,7 +221,7 @@ class SocketBase(Traffic):
     def setsockopt(self, option: int, value: Any) -> None:
         with self._lock:
             if self.closed:
-                raise ZMQError(errno.ENOTSOCK)
+                raise self.not_a_socket()
             if self._mailbox:
                 self._mailbox_quietly()
             if self._ctx_terminated:
@@ -242,7 +242,7 @@ class SocketBase(Traffic):
 
     def getsockopt(self, option: int) -> Any:
         if self.closed:
-            raise ZMQError(errno.ENOTSOCK)
+            raise self.not_a_socket()
         if option == O.EVENTS:
             return self.events()
         if option == O.FD:

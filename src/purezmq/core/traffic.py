@@ -59,6 +59,7 @@ class Traffic:
     frame_tracked: Any = None  # (data, copy) -> (frame, MessageTracker or None)
     frame_to: Any = None  # (frame, more) -> a pyzmq Frame for copy=False
     on_loops = False  # an asyncio socket: its connections may run on loops
+    forked = False  # inherited by a forked child: unusable there
 
     def _init_traffic(self) -> None:
         self._lock = threading.Lock()
@@ -107,7 +108,7 @@ class Traffic:
 
     def _send_slow(self, frame: Any, flags: int) -> None:
         if self.closed:
-            raise ZMQError(errno.ENOTSOCK)
+            raise self.not_a_socket()
         if self._mailbox or self._ctx_terminated:
             self.process_commands()
         me = _get_ident()
@@ -132,7 +133,7 @@ class Traffic:
         """Send a whole multipart message in one call (send_multipart)."""
         with self._lock:
             if self.closed:
-                raise ZMQError(errno.ENOTSOCK)
+                raise self.not_a_socket()
             if self._mailbox or self._ctx_terminated:
                 self.process_commands()
             pending = self._out_parts.pop(_get_ident(), None)
@@ -166,7 +167,7 @@ class Traffic:
                 raise Again()
             self._wait(left)
             if self.closed:
-                raise ZMQError(errno.ENOTSOCK)
+                raise self.not_a_socket()
 
     def _serve_commands(self) -> None:
         """Process commands; if they changed anything, other waiters look too."""
@@ -296,7 +297,7 @@ class Traffic:
 
     def _recv_whole(self, flags: int) -> list:
         if self.closed:
-            raise ZMQError(errno.ENOTSOCK)
+            raise self.not_a_socket()
         if self._mailbox or self._ctx_terminated:
             self.process_commands()
         msg = self._xrecv()
@@ -334,7 +335,7 @@ class Traffic:
                 self.release_borrowed()
                 self._wait(left)
             if self.closed:
-                raise ZMQError(errno.ENOTSOCK)
+                raise self.not_a_socket()
 
     def _wait_lent(self, engine: Any, left: float | None) -> None:
         """Wait on the connection itself and decode here: no hop through the
@@ -395,7 +396,7 @@ class Traffic:
         """
         with self._lock:
             if self.closed:
-                raise ZMQError(errno.ENOTSOCK)
+                raise self.not_a_socket()
             # Whoever asks for EVENTS waits on our fd next: the I/O thread
             # must be the one reading the connection then.
             self.release_borrowed()
@@ -423,8 +424,23 @@ class Traffic:
             if read_now is not None:
                 read_now()
 
+    def not_a_socket(self) -> ZMQError:
+        """ENOTSOCK for a closed socket, explained for a forked child's."""
+        if self.forked:
+            from .context import FORKED_AWAY
+            return ZMQError(errno.ENOTSOCK, FORKED_AWAY)
+        return ZMQError(errno.ENOTSOCK)
+
+    def forked_away(self) -> None:
+        """In a forked child (see ContextCore._forked_away)."""
+        self.forked = True
+        self.closed = True
+        self._lock = threading.Lock()
+        self._followers = threading.Condition(self._lock)
+        self._waiting = 0
+
     def fileno(self) -> int:
         if self.closed:
-            raise ZMQError(errno.ENOTSOCK)
+            raise self.not_a_socket()
         self._sig.watch_fd()  # someone will wait on the fd itself
         return self._sig.fileno()

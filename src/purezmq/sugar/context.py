@@ -19,7 +19,7 @@ import weakref
 from typing import Any
 
 from ..constants import ContextOption, SocketOption
-from ..core.context import ContextCore
+from ..core.context import FORKED_AWAY, ContextCore
 from ..error import ZMQError
 
 
@@ -111,6 +111,8 @@ class Context:
 
     # -- sockets ---------------------------------------------------------------
     def socket(self, socket_type: int, socket_class: Any = None, **kwargs: Any) -> Any:
+        if self._core.forked:
+            raise ZMQError(errno.ENOTSUP, FORKED_AWAY)
         if self.closed:
             raise ZMQError(errno.ENOTSUP)  # as pyzmq, for a terminated context
         cls = socket_class or self._socket_class
