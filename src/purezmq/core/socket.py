@@ -35,6 +35,19 @@ _get_ident = threading.get_ident
 _CONFLATE_TYPES = frozenset({"DEALER", "PULL", "PUSH", "PUB", "SUB"})
 
 
+_CURVE_OPTIONS = frozenset({O.CURVE_SERVER, O.CURVE_PUBLICKEY, O.CURVE_SECRETKEY,
+                            O.CURVE_SERVERKEY})
+
+
+def _require_curve() -> None:
+    """libzmq built without CURVE refuses its options with EINVAL; purezmq
+    without PyNaCl does the same, saying why."""
+    from ..zmtp.mechanisms.curve import curve_available
+
+    if not curve_available():
+        raise ZMQError(errno.EINVAL, "CURVE needs PyNaCl: pip install pynacl")
+
+
 class SocketBase(Traffic):
     """The pattern-independent half of a socket; patterns subclass it."""
 
@@ -229,6 +242,8 @@ class SocketBase(Traffic):
             self._setsockopt(option, value)
 
     def _setsockopt(self, option: int, value: Any) -> None:
+        if option in _CURVE_OPTIONS:
+            _require_curve()
         value = check_type(option, value)
         spec = spec_for(option, self.socket_type, write=True)
         value = coerce(spec, value)
