@@ -221,8 +221,11 @@ def test_we_refuse_incompatible_libzmq_peer(ctx):
     push, port = bind(ctx, zmq.PUSH)
     d = Driver(push, port, Connection("PUSH"))
     try:
-        with pytest.raises(ProtocolError, match="socket type"):
+        # Both ends refuse: usually libzmq's READY reaches us first and we
+        # refuse it; under load libzmq may read ours and hang up first.
+        with pytest.raises((ProtocolError, EOFError)) as info:
             d.handshake()
+        assert info.type is EOFError or "socket type" in str(info.value)
     finally:
         d.close()
 
