@@ -243,9 +243,7 @@ def test_out_of_process_fds_is_an_error_and_recoverable():
 # ----------------------------------------------------------------------------
 # Memory bounded by the HWM
 # ----------------------------------------------------------------------------
-@pytest.mark.parametrize("lib_name", ["pyzmq", pytest.param("purezmq", marks=pytest.mark.xfail(
-    strict=True, reason="known gap (issue 6): the engine pulls a whole batch from the pipe "
-    "ahead of the socket, so up to 2x SNDHWM messages are held, not HWM+1 as in libzmq"))])
+@pytest.mark.parametrize("lib_name", ["pyzmq", "purezmq"])
 def test_send_queue_obeys_hwm_towards_a_peer_that_never_reads(ctx, zctx, lib_name):
     """PUSH with SNDHWM 10 and 256 KB messages to a raw peer that reads
     nothing: the sender accepts about HWM messages (plus what the small

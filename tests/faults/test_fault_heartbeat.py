@@ -225,9 +225,7 @@ def _ping_behind_full_pipe(lib, ctx) -> tuple:
         listener.close()
 
 
-@pytest.mark.parametrize("lib_name", ["pyzmq", pytest.param("purezmq", marks=pytest.mark.xfail(
-    strict=True, reason="known gap (issue 6): a PING is encoded after the batch of data the "
-    "engine already pulled from the pipe, so it waits behind up to a batch of messages"))])
+@pytest.mark.parametrize("lib_name", ["pyzmq", "purezmq"])
 def test_ping_goes_out_while_data_pipe_is_full(ctx, zctx, lib_name):
     lib, c = (zmq, zctx) if lib_name == "pyzmq" else (pz, ctx)
     took, before, queued = _ping_behind_full_pipe(lib, c)

@@ -32,6 +32,10 @@ from .zap import build_request as build_zap_request
 
 # Encode at most this many messages before writing: bounds latency and memory.
 _PULL_BATCH = 4096
+# ... and at most about this many bytes of bulk frames (libzmq's encoder holds
+# one message; a few hundred KiB keep big writes efficient).
+_PULL_BYTES = 256 * 1024
+_BULK_FRAME = 1024
 _monotonic = time.monotonic
 
 
@@ -105,6 +109,7 @@ class EngineBase:
         self.ready = False
         self.closed = False
         self._out: list = []
+        self._pull_limit = _PULL_BATCH  # messages per read_batch (see _pull)
         self._write_blocked = False
         self._stash: tuple | None = None  # (events, index) waiting for pipe room
         self._read_paused = False
@@ -406,12 +411,24 @@ class EngineBase:
         while not self.closed:
             # Stop only once the pipe is drained and its wake-up armed
             # (read_batch arms it when it empties the queue).
-            batch = pipe.read_batch(_PULL_BATCH)
+            batch = pipe.read_batch(self._pull_limit)
             if not batch:
                 break
-            for msg in batch:
+            # Bulk bytes beyond the budget stay in the pipe: what the engine
+            # holds escapes SNDHWM, and a PING would queue behind it.
+            taken = 0
+            for i, msg in enumerate(batch):
                 if msg.__class__ is list:
                     send(msg)
+                    size = len(msg[-1])
+                    if size > _BULK_FRAME:
+                        taken += size
+                        if taken >= _PULL_BYTES and i + 1 < len(batch):
+                            for rest in reversed(batch[i + 1:]):
+                                pipe.unread(rest)
+                            inbox.rsleep = False  # not drained: we come back
+                            self._pull_limit = i + 1
+                            break
                 elif msg.__class__ is Subscription:
                     first = msg[0]
                     if first[:1] == b"\x01":
@@ -420,6 +437,9 @@ class EngineBase:
                         codec.send_cancel(first[1:])
                 else:
                     send(list(msg))
+            else:
+                if self._pull_limit < _PULL_BATCH:
+                    self._pull_limit = min(_PULL_BATCH, self._pull_limit * 2)
             chunks = codec.data_to_send()
             if self._out:
                 self._out.extend(chunks)
