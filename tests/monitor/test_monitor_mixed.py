@@ -125,7 +125,10 @@ def test_monitored_binder_incompatible_libzmq_peer(transport, ipc_dir):
         ep = last_ep(b)
         peer = sock(peer_ctx, zmq, "PUB")
         peer.connect(ep)
-        events = mb.until("DISCONNECTED") + mb.quiet()
+        # Only up to the first DISCONNECTED: whether the libzmq PUB then
+        # redials is a race in libzmq itself (it redials when the binder hung
+        # up before its READY was out, and gives up when it read that READY).
+        events = mb.until("DISCONNECTED")
         racy = [e for e in events if e.name != "HANDSHAKE_FAILED_NO_DETAIL"]
         return norm(racy, endpoint_names(ep))
 

@@ -184,3 +184,80 @@ def test_old_peer_refused_when_security_is_on(lib):
     finally:
         peer.close()
         server.close()
+
+
+class RawServer:
+    """A listening TCP socket that answers one connection as an old peer."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(1)
+        self.listener.settimeout(5)
+        self.port = self.listener.getsockname()[1]
+
+    def accept(self) -> RawPeer:
+        conn, _ = self.listener.accept()
+        conn.settimeout(5)
+        peer = RawPeer.__new__(RawPeer)
+        peer.sock, peer.buf = conn, b""
+        return peer
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def connected(mod, ctx, kind: str, port: int):
+    s = ctx.socket(getattr(mod, kind))
+    s.linger = 0
+    s.connect(f"tcp://127.0.0.1:{port}")
+    return s
+
+
+@pytest.mark.parametrize("revision", [0, 1])
+def test_connecting_to_versioned_old_peer(lib, revision):
+    """Our connect() meets a libzmq 3.x (ZMTP 2.0) or 1.0-with-signature
+    server: after our 10-byte signature it answers in its own revision, and
+    we speak that revision from then on."""
+    mod, ctx = lib
+    frame, read = (v1_frame, "read_v1") if revision == 0 else (v2_frame, "read_v2")
+    server = RawServer()
+    client = connected(mod, ctx, "DEALER", server.port)
+    peer = server.accept()
+    try:
+        sig = peer.read(10)
+        assert sig[0] == 0xFF and sig[9] == 0x7F
+        peer.send(b"\xff" + bytes(8) + b"\x7f" + bytes((revision, TYPES["ROUTER"])))
+        peer.send(frame(b""))  # its (empty) identity
+        assert peer.read(2) == bytes((3, TYPES["DEALER"]))
+        assert getattr(peer, read)() == (b"", False)  # our identity
+        client.send_multipart([b"to old", b"z" * 300])
+        assert getattr(peer, read)() == (b"to old", True)
+        assert getattr(peer, read)() == (b"z" * 300, False)
+        peer.send(frame(b"from old", more=True) + frame(b"w" * 500))
+        assert client.poll(3000)
+        assert client.recv_multipart() == [b"from old", b"w" * 500]
+    finally:
+        peer.close()
+        client.close()
+        server.close()
+
+
+def test_connecting_to_unversioned_zmtp10_peer(lib):
+    """A libzmq 2.x server sends its identity message, no signature: we fall
+    back to ZMTP 1.0 framing both ways."""
+    mod, ctx = lib
+    server = RawServer()
+    client = connected(mod, ctx, "PUSH", server.port)
+    peer = server.accept()
+    try:
+        # Our signature doubles as a whole ZMTP 1.0 message: our empty identity.
+        assert peer.read(10) == b"\xff" + (1).to_bytes(8, "big") + b"\x7f"
+        peer.send(v1_frame(b"old-pull"))  # its identity: a ZMTP 1.0 message
+        client.send_multipart([b"a", b"b" * 400])
+        assert peer.read_v1() == (b"a", True)
+        assert peer.read_v1() == (b"b" * 400, False)
+    finally:
+        peer.close()
+        client.close()
+        server.close()

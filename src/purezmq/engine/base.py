@@ -174,16 +174,6 @@ class EngineBase:
         self._close()
         self.session.engine_error(self, reason, protocol)
 
-    def _refused(self) -> bool:
-        """Closed after the greetings but before READY: the peer refused us.
-
-        A libzmq peer rejecting our socket type may close before its own
-        READY is out; that is a refusal, not a lost connection, and
-        redialling would storm it (libzmq ends the session on refusals).
-        """
-        return (not self.ready and getattr(self.codec, "peer_version", None) is not None
-                and not getattr(self.codec, "legacy", False))
-
     def _handshake_timeout(self) -> None:
         with self.lock:
             self._hs_timer = None

@@ -88,13 +88,12 @@ class ProtocolEngine(EngineBase, asyncio.Protocol):
             self.data_received(data)
 
     def eof_received(self) -> bool:
-        self._fail("connection closed by peer", protocol=self._refused())
+        self._fail("connection closed by peer")
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.closed:
-            self._fail(f"connection lost: {exc}" if exc else "connection closed by peer",
-                       protocol=self._refused())
+            self._fail(f"connection lost: {exc}" if exc else "connection closed by peer")
 
     def pause_writing(self) -> None:
         self._write_blocked = True

@@ -115,10 +115,10 @@ class StreamEngine(EngineBase):
         except (BlockingIOError, InterruptedError):
             return
         except OSError as e:
-            self._fail(f"recv failed: {e}", protocol=self._refused())
+            self._fail(f"recv failed: {e}")
             return
         if not data:
-            self._fail("connection closed by peer", protocol=self._refused())
+            self._fail("connection closed by peer")
             return
         self._on_bytes(data)
 
