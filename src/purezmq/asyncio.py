@@ -292,8 +292,9 @@ class Socket(_SyncSocket):
         core = self._core
         tracker = None
         if track:
-            data, tracker = _tracked_frame(data, copy)
+            data, tracker = _tracked_frame(data, copy, core.copy_threshold)
         elif data.__class__ is not bytes:
+            tracker = getattr(data, "tracker", None)  # a Frame: pyzmq returns its tracker
             data = _as_frame(data, copy)  # snapshot now: the caller may reuse it
 
         def attempt() -> Any:
@@ -307,7 +308,7 @@ class Socket(_SyncSocket):
         core = self._core
         tracker = None
         if track:
-            parts, tracker = _tracked_parts(msg_parts, copy)
+            parts, tracker = _tracked_parts(msg_parts, copy, core.copy_threshold)
         else:
             parts = self._frames(msg_parts, copy)
         if not parts:

@@ -56,7 +56,8 @@ class Traffic:
     # Python call less per message), so they take pyzmq's signature; the API
     # layer installs these hooks for everything that is not bytes.
     frame_from: Any = None  # (data, copy) -> a frame the pipes can carry
-    frame_tracked: Any = None  # (data, copy) -> (frame, MessageTracker or None)
+    frame_tracked: Any = None  # (data, copy, threshold) -> (frame, MessageTracker or None)
+    copy_threshold = 65536  # pyzmq's COPY_THRESHOLD; the sugar's copy_threshold
     frame_to: Any = None  # (frame, more) -> a pyzmq Frame for copy=False
     on_loops = False  # an asyncio socket: its connections may run on loops
     forked = False  # inherited by a forked child: unusable there
@@ -88,8 +89,9 @@ class Traffic:
         """Send one frame as zmq_msg_send; pyzmq's Socket.send signature."""
         tracker = None
         if track:
-            frame, tracker = self.frame_tracked(frame, copy)
+            frame, tracker = self.frame_tracked(frame, copy, self.copy_threshold)
         elif frame.__class__ is not bytes:
+            tracker = getattr(frame, "tracker", None)  # a Frame: pyzmq returns its tracker
             frame = self.frame_from(frame, copy)
         lock = self._lock
         lock.acquire()

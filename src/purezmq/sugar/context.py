@@ -34,6 +34,7 @@ class Context:
     _instance_pid: int | None = None
     _socket_class: Any = None  # set below to Socket; subclasses may override
     _shadow = False
+    _shadow_obj: Any = None  # what a shadow shares, kept alive (as pyzmq)
     _core: ContextCore
 
     def __init__(self, io_threads: int | Context | ContextCore = 1, shadow: Any = 0) -> None:
@@ -42,10 +43,12 @@ class Context:
         if isinstance(io_threads, Context):
             self._core = io_threads._core
             self._shadow = True
+            self._shadow_obj = io_threads  # kept alive, as pyzmq
         elif isinstance(io_threads, ContextCore):
             # Another wrapper's `underlying`: pyzmq code shadows by address.
             self._core = io_threads
             self._shadow = True
+            self._shadow_obj = io_threads
         else:
             if not isinstance(io_threads, int) or io_threads < 0:
                 raise ZMQError(errno.EINVAL)
@@ -58,10 +61,10 @@ class Context:
     def instance(cls, io_threads: int = 1) -> "Context":
         """A process-wide shared context (thread-safe; new after fork/term)."""
         inst = cls._instance
-        if inst is None or inst.closed or cls._instance_pid != os.getpid():
+        if inst is None or inst._core.terminated or cls._instance_pid != os.getpid():
             with cls._instance_lock:
                 inst = cls._instance
-                if inst is None or inst.closed or cls._instance_pid != os.getpid():
+                if inst is None or inst._core.terminated or cls._instance_pid != os.getpid():
                     inst = cls(io_threads)
                     cls._instance = inst
                     cls._instance_pid = os.getpid()
@@ -80,13 +83,26 @@ class Context:
 
     @property
     def closed(self) -> bool:
-        return self._core.terminated
+        # Closed by this object's own term(), as pyzmq: when a shadow ends
+        # the shared context the others stay open and socket() says EFAULT.
+        return self.__dict__.get("_closed", False)
+
+    def __copy__(self, memo: Any = None) -> "Context":
+        """A copy of a context is a shadow of it (as pyzmq)."""
+        return type(self).shadow(self._core)
+
+    __deepcopy__ = __copy__
+
+    def __dir__(self) -> list:
+        return sorted(set(dir(type(self))) | set(self.__dict__) | set(ContextOption.__members__))
 
     def __enter__(self) -> "Context":
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.destroy()  # as pyzmq 27: sockets left open are closed
+        # As pyzmq 27: sockets left open are closed, each with a warning.
+        self._warn_destroy_close = True
+        self.destroy()
 
     def __del__(self) -> None:
         # As pyzmq: a context dropped without term() is destroyed, with a
@@ -99,15 +115,21 @@ class Context:
         if sys.is_finalizing():
             return
         warnings.warn(f"Unclosed context {self}", ResourceWarning, stacklevel=2, source=self)
+        self._warn_destroy_close = True
         try:
             self.destroy()
         except Exception:
             pass
 
+    _repr_cls = "zmq.Context"  # pyzmq's repr, read on the exact class only
+
     def __repr__(self) -> str:
+        cls = type(self)
+        name = cls.__dict__.get("_repr_cls") or f"{cls.__module__}.{cls.__name__}"
+        n = len(self._sockets)
+        sockets = f"{n} socket{'s' if n > 1 else ''}" if n else ""
         closed = " closed" if self.closed else ""
-        return f"<{type(self).__module__}.{type(self).__name__}(1 sockets) at {hex(id(self))}{closed}>" \
-            .replace("(1 sockets)", f"({len(self._sockets)} sockets)")
+        return f"<{name}({sockets}) at {hex(id(self))}{closed}>"
 
     # -- sockets ---------------------------------------------------------------
     def socket(self, socket_type: int, socket_class: Any = None, **kwargs: Any) -> Any:
@@ -115,6 +137,8 @@ class Context:
             raise ZMQError(errno.ENOTSUP, FORKED_AWAY)
         if self.closed:
             raise ZMQError(errno.ENOTSUP)  # as pyzmq, for a terminated context
+        if self._core.terminated:
+            raise ZMQError(errno.EFAULT)  # a shadow of one: libzmq's dead context
         cls = socket_class or self._socket_class
         s = cls(self, socket_type, **kwargs)
         for opt, value in self._sockopts.items():
@@ -207,7 +231,12 @@ class Context:
             raise AttributeError(key)
         upper = key.upper()
         if upper in ContextOption.__members__:
-            return self.get(ContextOption[upper])
+            try:
+                return self.get(ContextOption[upper])
+            except ZMQError as e:
+                if e.errno == errno.EINVAL:  # as pyzmq
+                    raise AttributeError(f"{upper} attribute is write-only") from None
+                raise
         if upper in SocketOption.__members__:
             opt = SocketOption[upper]
             if opt in self._sockopts:
@@ -216,10 +245,13 @@ class Context:
 
     # -- termination -----------------------------------------------------------
     def term(self) -> None:
-        """Wait until every socket is closed and flushed, then release all."""
-        if self._shadow:
+        """Wait until every socket is closed and flushed, then release all.
+
+        On a shadow too, as pyzmq: it ends the context it shares."""
+        if self.closed:
             return
         self._core.term()
+        self._closed = True
 
     def destroy(self, linger: int | None = None) -> None:
         """Close every socket of this context (with `linger`), then term()."""
@@ -227,6 +259,9 @@ class Context:
             return
         for s in list(self._sockets):
             if not s.closed:
+                if getattr(self, "_warn_destroy_close", False) and not sys.is_finalizing():
+                    warnings.warn(f"Destroying context with unclosed socket {s}",
+                                  ResourceWarning, stacklevel=3, source=s)
                 s.close(linger=linger)
         for core in list(self._core.sockets):
             core.close(linger)

@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 from ..constants import (
     COPY_THRESHOLD, DONTWAIT, POLLIN, RCVMORE, SNDMORE, SocketOption, SocketType,
 )
-from ..constants import OPTION_TYPES
+from ..constants import IPC_PATH_MAX_LEN, OPTION_TYPES
 from ..error import ZMQBindError, ZMQError
 from ..core.socket import SocketBase
 from .frame import Frame, MessageTracker
@@ -61,6 +61,20 @@ def _as_frame(data: Any, copy: bool) -> Any:
     return view.cast("B") if view.format != "B" or view.ndim != 1 else view
 
 
+def _explain_address_error(e: ZMQError, addr: Any) -> None:
+    """pyzmq's messages for a failed bind/connect: the ipc path's problem
+    spelled out, and the address appended (same errno)."""
+    text = addr.decode("utf-8", "replace") if isinstance(addr, bytes) else str(addr)
+    path = text.split("://", 1)[-1]
+    if e.errno == errno.ENAMETOOLONG and text.startswith("ipc://"):
+        e.strerror = (f'ipc path "{path}" is longer than {IPC_PATH_MAX_LEN} characters '
+                      "(sizeof(sockaddr_un.sun_path)). zmq.IPC_PATH_MAX_LEN constant can be "
+                      "used to check addr length (if it is defined).")
+    elif e.errno == errno.ENOENT and text.startswith("ipc://"):
+        e.strerror = f'No such file or directory for ipc path "{path}".'
+    e.strerror += f" (addr={addr!r})"
+
+
 class _EndpointContext:
     """What bind()/connect() return: usable as `with sock.bind(url):`."""
 
@@ -68,6 +82,9 @@ class _EndpointContext:
         self.socket = socket
         self.kind = kind
         self.addr = addr
+
+    def __repr__(self) -> str:
+        return f"<SocketContext({self.kind}={self.addr!r})>"  # as pyzmq
 
     def __enter__(self) -> "Socket":
         return self.socket
@@ -84,9 +101,10 @@ class _EndpointContext:
             pass
 
 
-def _tracked_frame(data: Any, copy: bool) -> tuple:
+def _tracked_frame(data: Any, copy: bool, threshold: int = COPY_THRESHOLD) -> tuple:
     """(frame, tracker) for a send with track=True, as pyzmq: a copied send
-    has no tracker, a small zero-copy one a finished tracker."""
+    has no tracker, a zero-copy one below the socket's copy_threshold a
+    finished tracker."""
     if isinstance(data, Frame):
         if data.tracker is None:
             raise ValueError("Not a tracked message")
@@ -96,16 +114,16 @@ def _tracked_frame(data: Any, copy: bool) -> tuple:
     if copy:
         return _as_frame(data, True), None
     try:
-        return tracked(data, None)
+        return tracked(data, None, threshold)
     except TypeError:
         raise TypeError(f"{data!r} does not provide a buffer interface.") from None
 
 
-def _tracked_parts(msg_parts: Sequence[Any], copy: bool) -> tuple:
+def _tracked_parts(msg_parts: Sequence[Any], copy: bool, threshold: int = COPY_THRESHOLD) -> tuple:
     """(frames, tracker covering all of them) for send_multipart(track=True)."""
     parts, trackers = [], []
     for part in msg_parts:
-        frame, tracker = _tracked_frame(part, copy)
+        frame, tracker = _tracked_frame(part, copy, threshold)
         parts.append(frame)
         if tracker is not None:
             trackers.append(tracker)
@@ -132,11 +150,13 @@ class Socket:
             object.__setattr__(self, "_core", ctx_or_socket._core)
             object.__setattr__(self, "context", ctx_or_socket.context)
             object.__setattr__(self, "_shadow", True)
+            object.__setattr__(self, "_shadow_obj", ctx_or_socket)  # kept alive, as pyzmq
         elif isinstance(ctx_or_socket, SocketBase):
             # Another wrapper's `underlying`: pyzmq code shadows by address.
             object.__setattr__(self, "_core", ctx_or_socket)
             object.__setattr__(self, "context", Context(shadow=ctx_or_socket.ctx))
             object.__setattr__(self, "_shadow", True)
+            object.__setattr__(self, "_shadow_obj", ctx_or_socket)
         elif shadow:
             raise TypeError("purezmq can only shadow purezmq sockets")
         else:
@@ -148,7 +168,8 @@ class Socket:
             ctx._add_socket(self)
         core = self._core
         object.__setattr__(self, "socket_type", core.socket_type)
-        object.__setattr__(self, "copy_threshold", copy_threshold or 65536)
+        if copy_threshold is not None:
+            core.copy_threshold = copy_threshold
         object.__setattr__(self, "_send", core.send)
         object.__setattr__(self, "_recv", core.recv)
         # The core's send/recv take pyzmq's signature: unless a subclass
@@ -158,6 +179,21 @@ class Socket:
             object.__setattr__(self, "send", core.send)
         if cls.recv is Socket.recv:
             object.__setattr__(self, "recv", core.recv)
+
+    def __copy__(self, memo: Any = None) -> "Socket":
+        """A copy of a socket is a shadow of it (as pyzmq)."""
+        return type(self).shadow(self._core)
+
+    __deepcopy__ = __copy__
+
+    @property
+    def copy_threshold(self) -> int:
+        """Below this size a copy=False send copies (and its tracker is done)."""
+        return self._core.copy_threshold
+
+    @copy_threshold.setter
+    def copy_threshold(self, value: int) -> None:
+        self._core.copy_threshold = int(value)
 
     @classmethod
     def shadow(cls, address: Any) -> "Socket":
@@ -176,13 +212,20 @@ class Socket:
     def fileno(self) -> int:
         return self._core.fileno()
 
+    _repr_cls = "zmq.Socket"  # pyzmq's repr, read on the exact class only
+
     def __repr__(self) -> str:
         try:
             name = SocketType(self.socket_type).name
         except ValueError:
             name = str(self.socket_type)
+        cls = type(self)
+        shown = cls.__dict__.get("_repr_cls") or f"{cls.__module__}.{cls.__name__}"
         closed = " closed" if self.closed else ""
-        return f"<{type(self).__module__}.{type(self).__name__}(zmq.{name}) at {hex(id(self))}{closed}>"
+        return f"<{shown}(zmq.{name}) at {hex(id(self))}{closed}>"
+
+    def __dir__(self) -> list:
+        return sorted(set(dir(type(self))) | set(self.__dict__) | set(SocketOption.__members__))
 
     def __enter__(self) -> "Socket":
         return self
@@ -204,6 +247,8 @@ class Socket:
             pass
 
     def close(self, linger: int | None = None) -> None:
+        if self.context is not None:
+            self.context._rm_socket(self)
         self._core.close(linger)
 
     # -- monitoring ----------------------------------------------------------
@@ -240,11 +285,19 @@ class Socket:
         return addr
 
     def bind(self, addr: str) -> _EndpointContext:
-        self._core.bind(self._addr(addr))
+        try:
+            self._core.bind(self._addr(addr))
+        except ZMQError as e:
+            _explain_address_error(e, addr)
+            raise
         return _EndpointContext(self, "bind", self.last_endpoint.decode())
 
     def connect(self, addr: str) -> _EndpointContext:
-        self._core.connect(self._addr(addr))
+        try:
+            self._core.connect(self._addr(addr))
+        except ZMQError as e:
+            _explain_address_error(e, addr)
+            raise
         return _EndpointContext(self, "connect", self._addr(addr))
 
     def unbind(self, addr: str | bytes) -> None:
@@ -340,6 +393,11 @@ class Socket:
         if name in self.__dict__ or name.startswith("_"):
             object.__setattr__(self, name, value)
             return
+        if name.lower() in ("subscribe", "unsubscribe"):
+            # As pyzmq: `sub.subscribe = b"x"` is the option, not the method.
+            sub = SocketOption.SUBSCRIBE if name.lower() == "subscribe" else SocketOption.UNSUBSCRIBE
+            self.setsockopt(sub, value.encode("utf-8") if isinstance(value, str) else value)
+            return
         for cls in type(self).__mro__:
             if name in cls.__dict__ or name in getattr(cls, "__annotations__", {}):
                 object.__setattr__(self, name, value)
@@ -359,7 +417,7 @@ class Socket:
                        track: bool = False, **kwargs: Any) -> MessageTracker | None:
         tracker = None
         if track:
-            parts, tracker = _tracked_parts(msg_parts, copy)
+            parts, tracker = _tracked_parts(msg_parts, copy, self._core.copy_threshold)
         else:
             parts = self._frames(msg_parts, copy)
         if not parts:
@@ -443,9 +501,20 @@ class Socket:
         return self._deserialize(self.recv_multipart(flags, copy=copy), deserialize)
 
     def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> int:
+        """zmq_recv: receive one frame into `buffer` (at most nbytes of it, 0:
+        all of it); return the frame's full size, which may be larger."""
+        if nbytes < 0:
+            raise ValueError(f"nbytes={nbytes!r} must be non-negative")
+        view = memoryview(buffer)  # TypeError for what has no buffer
+        if view.readonly:
+            raise BufferError("Object is not writable.")
+        if not view.c_contiguous:
+            raise BufferError("memoryview: underlying buffer is not C-contiguous")
+        view = view.cast("B")
+        if nbytes > len(view):
+            raise ValueError(f"nbytes={nbytes!r} too big for memoryview of {len(view)}B")
         data = self._recv(flags)
-        view = memoryview(buffer).cast("B")
-        n = len(view) if nbytes == 0 else min(nbytes, len(view))
+        n = len(view) if nbytes == 0 else nbytes
         view[:min(n, len(data))] = data[:n]
         return len(data)
 
