@@ -39,7 +39,7 @@ from .sugar.context import Context as _SyncContext
 from .sugar.poll import Poller as _SyncPoller
 from .sugar.poll import _poll
 from .sugar.socket import Socket as _SyncSocket
-from .sugar.socket import _as_frame, _tracked_frame, _tracked_parts
+from .sugar.socket import _as_frame, _fill, _tracked_frame, _tracked_parts, _writable_view
 
 __all__ = ["Context", "Socket", "Poller"]
 
@@ -143,9 +143,21 @@ class Socket(_SyncSocket):
 
     def _get_loop(self) -> asyncio.AbstractEventLoop:
         loop = self._loop
-        if loop is None:
-            loop = self._loop = asyncio.get_running_loop()
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is None or (running is not None and running is not loop
+                            and (loop.is_closed() or not loop.is_running())):
+            # First use, or the socket's loop has stopped and another one now
+            # uses it (asyncio.run() called again, say): follow it, as pyzmq.
+            loop = self._loop = running if running is not None else asyncio.get_running_loop()
             self._loop_ident = threading.get_ident()
+            for waiters in (self._recv_waiters, self._send_waiters):
+                live = [w for w in waiters if not w.future.done()]
+                waiters.clear()
+                waiters.extend(live)
+            self._poll_waiters[:] = [e for e in self._poll_waiters if not e[0].future.done()]
         elif self._loop_ident is None and loop.is_running():
             try:
                 if asyncio.get_running_loop() is loop:
@@ -336,7 +348,36 @@ class Socket(_SyncSocket):
         self._poll_waiters.append(entry)
         if timeout is not None and timeout >= 0:
             waiter.timer = loop.call_later(timeout / 1000.0, self._poll_expired, entry)
+        future.add_done_callback(lambda _: self._poll_finished(entry))  # e.g. cancelled
         return future
+
+    def _poll_finished(self, entry: tuple) -> None:
+        _cancel_timer(entry[0])
+        if entry in self._poll_waiters:
+            self._poll_waiters.remove(entry)
+
+    @property
+    def _recv_futures(self) -> list:
+        """The pending futures waiting to receive (recv and POLLIN polls);
+        pyzmq's name, which its users' leak checks read."""
+        return ([w.future for w in self._recv_waiters if not w.future.done()]
+                + [w.future for w, flags in self._poll_waiters
+                   if flags & _POLLIN and not w.future.done()])
+
+    def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> asyncio.Future:
+        """A Future for the size of the next frame, received into `buffer`."""
+        try:
+            view, n = _writable_view(buffer, nbytes)
+        except (ValueError, BufferError, TypeError) as e:
+            failed = self._get_loop().create_future()  # raised on await, as pyzmq
+            failed.set_exception(e)
+            return failed
+        core = self._core
+
+        def attempt() -> int:
+            return _fill(view, n, core.recv(flags | _DONTWAIT))
+
+        return self._submit(self._recv_waiters, attempt, int(flags), core.options.rcvtimeo)
 
     def _poll_expired(self, entry: tuple) -> None:
         if entry in self._poll_waiters:

@@ -95,6 +95,10 @@ class Frame:
     def set(self, option: int, value: Any) -> None:
         raise ZMQError(22)
 
+    def __getitem__(self, key: Any) -> Any:
+        """frame["User-Id"] is frame.get("User-Id"), as pyzmq."""
+        return self.get(key)
+
     def _set_props(self, props: dict) -> None:
         self._props = props
 

@@ -108,7 +108,7 @@ def _poll(items: list, deadline: float | None) -> list:
                 if revents & _OS_ERR:
                     ev |= POLLERR if flags & POLLERR else (flags & POLLIN)
                 if ev:
-                    ready.append((obj, ev))
+                    ready.append((fd, ev))  # pyzmq reports non-ØMQ items by fd
         if ready:
             return ready
         if deadline is not None and time.monotonic() >= deadline:
@@ -138,6 +138,10 @@ def select(rlist: list, wlist: list, xlist: list, timeout: float | None = None) 
             flags |= POLLERR
         poller.register(s, flags)
     events = dict(poller.poll(timeout * 1000 if timeout >= 0 else None))
-    return ([s for s in rlist if events.get(s, 0) & POLLIN],
-            [s for s in wlist if events.get(s, 0) & POLLOUT],
-            [s for s in xlist if events.get(s, 0) & POLLERR])
+    # As pyzmq: ØMQ sockets come back as themselves, anything else as its fd.
+    keys = [s if _core_of(s) is not None else _fd_of(s) for s in rlist + wlist + xlist]
+    rkeys, wkeys, xkeys = keys[:len(rlist)], keys[len(rlist):len(rlist) + len(wlist)], \
+        keys[len(rlist) + len(wlist):]
+    return ([k for k in rkeys if events.get(k, 0) & POLLIN],
+            [k for k in wkeys if events.get(k, 0) & POLLOUT],
+            [k for k in xkeys if events.get(k, 0) & POLLERR])

@@ -503,20 +503,8 @@ class Socket:
     def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> int:
         """zmq_recv: receive one frame into `buffer` (at most nbytes of it, 0:
         all of it); return the frame's full size, which may be larger."""
-        if nbytes < 0:
-            raise ValueError(f"nbytes={nbytes!r} must be non-negative")
-        view = memoryview(buffer)  # TypeError for what has no buffer
-        if view.readonly:
-            raise BufferError("Object is not writable.")
-        if not view.c_contiguous:
-            raise BufferError("memoryview: underlying buffer is not C-contiguous")
-        view = view.cast("B")
-        if nbytes > len(view):
-            raise ValueError(f"nbytes={nbytes!r} too big for memoryview of {len(view)}B")
-        data = self._recv(flags)
-        n = len(view) if nbytes == 0 else nbytes
-        view[:min(n, len(data))] = data[:n]
-        return len(data)
+        view, n = _writable_view(buffer, nbytes)
+        return _fill(view, n, self._recv(flags))
 
     # -- readiness -----------------------------------------------------------
     def poll(self, timeout: int | None = None, flags: int = POLLIN) -> int:
@@ -529,6 +517,28 @@ class Socket:
         p.register(self, flags)
         evts = dict(p.poll(timeout))
         return evts.get(self, 0)
+
+
+def _writable_view(buffer: Any, nbytes: int) -> tuple:
+    """recv_into's checks, as pyzmq's, before anything is received:
+    (a byte view of `buffer`, how many bytes of it to fill)."""
+    if nbytes < 0:
+        raise ValueError(f"nbytes={nbytes!r} must be non-negative")
+    view = memoryview(buffer)  # TypeError for what has no buffer
+    if view.readonly:
+        raise BufferError("Object is not writable.")
+    if not view.c_contiguous:
+        raise BufferError("memoryview: underlying buffer is not C-contiguous")
+    view = view.cast("B")
+    if nbytes > len(view):
+        raise ValueError(f"nbytes={nbytes!r} too big for memoryview of {len(view)}B")
+    return view, (nbytes or len(view))
+
+
+def _fill(view: memoryview, n: int, data: Any) -> int:
+    """Copy what fits of a received frame; its whole size, as zmq_recv."""
+    view[:min(n, len(data))] = data[:n]
+    return len(data)
 
 
 def _frame_to(data: Any, more: bool, properties: dict | None = None) -> Frame:
