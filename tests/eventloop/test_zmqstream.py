@@ -759,3 +759,29 @@ def test_streams_are_collected(penv):
     st.close(linger=0)
     del st
     gc.collect()
+
+
+# ----------------------------------------------------------------------
+# pyzmq's exact reactions to misuse
+# ----------------------------------------------------------------------
+def test_non_callable_callback_is_refused(env):
+    st = env.stream(env.socket(env.zmq.PULL))
+    st.on_recv(lambda msg: None)
+    for bad in (1, env.zmq):
+        with pytest.raises(AssertionError):  # pyzmq asserts; purezmq's is a TypeError too
+            st.on_recv(bad)
+        with pytest.raises(AssertionError):
+            st.on_send(bad)
+
+
+def test_closing_the_socket_under_a_stream_warns(env):
+    push, pull = env.pair(env.zmq.PUSH, env.zmq.PULL, "tcp")
+    st = env.stream(pull)
+    push.send(b"x")
+    st.on_recv(lambda msg: None)
+    pull.close()
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        env.run_for(0.1)
+        st.close()
+    assert any("after closing socket" in str(r.message) for r in records), records

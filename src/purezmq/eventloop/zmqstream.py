@@ -95,6 +95,11 @@ def _log_async_failure(future: Any) -> None:
                       exc_info=(type(exc), exc, exc.__traceback__))
 
 
+
+class _NotCallable(TypeError, AssertionError):
+    """A callback that cannot be called: a TypeError, and the AssertionError
+    pyzmq raises (it checks with assert)."""
+
 class ZMQStream:
     """Callbacks for a socket's messages, run by a tornado IOLoop.
 
@@ -170,7 +175,7 @@ class ZMQStream:
         """
         self._check_closed()
         if callback is not None and not callable(callback):
-            raise TypeError(f"on_recv callback must be callable, not {callback!r}")
+            raise _NotCallable(f"on_recv callback must be callable, not {callback!r}")
         self._recv_callback = callback
         self._recv_copy = copy
         self._rebuild_io_state()
@@ -199,7 +204,7 @@ class ZMQStream:
         """
         self._check_closed()
         if callback is not None and not callable(callback):
-            raise TypeError(f"on_send callback must be callable, not {callback!r}")
+            raise _NotCallable(f"on_send callback must be callable, not {callback!r}")
         self._send_callback = callback
 
     def on_send_stream(self, callback: Callable | None) -> None:
@@ -302,10 +307,10 @@ class ZMQStream:
             return
         self._cancel_timer()
         if socket.closed:
-            warnings.warn(
-                f"ZMQStream: the socket behind FD {self._fd} was closed directly; "
-                "close the stream instead (stream.close()) so it can stop watching "
-                "the FD before the number is reused",
+            warnings.warn(  # pyzmq's words: programs and tests look for them
+                f"Unregistering FD {self._fd} after closing socket. "
+                "This could result in unregistering handlers for the wrong socket. "
+                "Please use stream.close() instead of closing the socket directly.",
                 stacklevel=2,
             )
         self.io_loop.remove_handler(self._fd)
