@@ -76,3 +76,38 @@ def test_missing_tornado_gives_a_clear_import_error():
     assert len(lines) == 2
     for line in lines:
         assert line.startswith("ERR") and "tornado" in line and "pip install tornado" in line
+
+
+@pytest.mark.parametrize("name", ["purezmq", "zmq"])
+def test_future_sockets_in_a_tornado_coroutine(name):
+    """zmq.eventloop.future: Future-returning sockets driven by tornado's
+    IOLoop, with a Context.instance() of their own (pyzmq as the reference)."""
+    from tornado.ioloop import IOLoop
+
+    if name == "zmq":
+        pytest.importorskip("zmq")
+    lib = importlib.import_module(name)
+    future = importlib.import_module(name + ".eventloop.future")
+    ctx = future.Context()
+    loop = IOLoop(make_current=False)
+    try:
+        push, pull = ctx.socket(lib.PUSH), ctx.socket(lib.PULL)
+        assert isinstance(pull, future.Socket)
+        port = pull.bind_to_random_port("tcp://127.0.0.1")
+        push.connect(f"tcp://127.0.0.1:{port}")
+
+        async def exchange():
+            pending = pull.recv_multipart()
+            assert not pending.done()
+            await push.send_multipart([b"via", b"tornado"])
+            return await pending
+
+        assert loop.run_sync(exchange, timeout=5) == [b"via", b"tornado"]
+        assert type(future.Context.instance()) is future.Context
+        assert type(lib.Context.instance()) is lib.Context
+        future.Context.instance().term()
+        push.close(linger=0)
+        pull.close(linger=0)
+    finally:
+        loop.close()
+        ctx.term()
