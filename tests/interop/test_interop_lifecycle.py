@@ -197,7 +197,11 @@ def test_incompatible_pair_never_passes_a_message(ctx, zctx, bind_endpoint, pz_t
 def test_no_reconnect_storm_after_incompatible_handshake(ctx, zctx, bind_endpoint, pz_type, lz_type):
     """libzmq 4.3.5 ends a connecting session whose handshake failed with a
     protocol error (session_base_t::engine_error, protocol_error case): it
-    does not redial.  A purezmq connecter must not hammer the peer either."""
+    does not redial.  A purezmq connecter must not hammer the peer either.
+    When the libzmq binder reads our READY before its own is out, it hangs
+    up instead, and a hang-up is a lost connection that libzmq's connecters
+    redial too: an occasional second attempt, never a storm (at 20 ms
+    intervals a storm would be ~30 connections here)."""
     z = make(zctx, lz_type)
     monitor = z.get_monitor_socket(zmq.EVENT_ACCEPTED)
     z.bind(bind_endpoint("tcp"))
@@ -211,7 +215,7 @@ def test_no_reconnect_storm_after_incompatible_handshake(ctx, zctx, bind_endpoin
             accepted += 1
     z.disable_monitor()
     monitor.close(linger=0)
-    assert accepted == 1, f"{accepted} connections in 0.6 s (libzmq makes exactly one)"
+    assert 1 <= accepted <= 3, f"{accepted} connections in 0.6 s (a redial storm)"
 
 
 # -- high-water marks across the wire ------------------------------------------------
