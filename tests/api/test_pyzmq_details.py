@@ -177,3 +177,35 @@ def test_copy_threshold_decides_what_is_tracked(lib):
         assert push.send(frame, copy=False) is frame.tracker
     finally:
         push.close(linger=0)
+
+
+def test_socket_type_argument_is_checked_as_a_c_int(lib):
+    mod, ctx = lib
+    for bad in ("b", None, b"1"):
+        with pytest.raises(TypeError):
+            ctx.socket(bad)
+    with pytest.raises(TypeError, match="socket_type must be specified"):
+        ctx.socket(-1)
+    with pytest.raises(OverflowError):
+        ctx.socket(1 << 40)
+    with pytest.raises(mod.ZMQError) as e:
+        ctx.socket(99)                      # a number libzmq does not know
+    assert e.value.errno == errno.EINVAL
+    for loose, kind in ((True, mod.PUB), (1.0, mod.PUB)):
+        s = ctx.socket(loose)
+        assert s.type == kind
+        s.close()
+    assert len(ctx._sockets) == 0
+
+
+def test_socket_decorator_with_a_wrong_type_is_a_type_error(lib):
+    mod, _ = lib
+    from importlib import import_module
+    decorators = import_module(mod.__name__ + ".decorators")
+
+    @decorators.socket("a", "b")
+    def f(a):
+        raise AssertionError("not reached")
+
+    with pytest.raises(TypeError):
+        f()

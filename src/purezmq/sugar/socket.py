@@ -101,6 +101,22 @@ class _EndpointContext:
             pass
 
 
+def _socket_type_arg(value: Any) -> int:
+    """The socket type as pyzmq's C-int parameter takes it: a wrong type is a
+    TypeError (not libzmq's EINVAL, which stays for unknown numbers)."""
+    if isinstance(value, float):
+        value = int(value)
+    elif not isinstance(value, int):
+        if not hasattr(type(value), "__index__"):
+            raise TypeError("an integer is required")
+        value = value.__index__()
+    if value < 0:
+        raise TypeError("socket_type must be specified")
+    if value >= 1 << 31:
+        raise OverflowError("value too large to convert to int")
+    return int(value)
+
+
 def _tracked_frame(data: Any, copy: bool, threshold: int = COPY_THRESHOLD) -> tuple:
     """(frame, tracker) for a send with track=True, as pyzmq: a copied send
     has no tracker, a zero-copy one below the socket's copy_threshold a
@@ -164,7 +180,8 @@ class Socket:
             if not isinstance(ctx, Context):
                 raise TypeError(f"expected a purezmq Context, got {ctx!r}")
             object.__setattr__(self, "context", ctx)
-            object.__setattr__(self, "_core", ctx._core.create_socket(socket_type))
+            object.__setattr__(self, "_core",
+                               ctx._core.create_socket(_socket_type_arg(socket_type)))
             ctx._add_socket(self)
         core = self._core
         object.__setattr__(self, "socket_type", core.socket_type)
