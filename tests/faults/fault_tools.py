@@ -18,10 +18,11 @@ import threading
 import time
 
 import purezmq as pz
+from zmtp_bytes import (COMMAND, LONG, MORE, SIGNATURE, command, frame,  # noqa: F401
+                        greeting, long_header, message, prop, ready)
 
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "src"))
-MORE, LONG, COMMAND = 0x01, 0x02, 0x04
-SIGNATURE = b"\xff" + b"\x00" * 7 + b"\x01" + b"\x7f"
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # zmtp_bytes
 
 
 # ----------------------------------------------------------------------------
@@ -98,7 +99,7 @@ class Child:
 
     def __init__(self, code: str, *args, env: dict | None = None) -> None:
         e = dict(os.environ)
-        e["PYTHONPATH"] = SRC + os.pathsep + e.get("PYTHONPATH", "")
+        e["PYTHONPATH"] = os.pathsep.join([SRC, TESTS, e.get("PYTHONPATH", "")])
         e["PYTHONUNBUFFERED"] = "1"
         if env:
             e.update(env)
@@ -173,42 +174,6 @@ class Child:
                 f.close()
             except Exception:
                 pass
-
-
-# ----------------------------------------------------------------------------
-# Hand-built ZMTP (RFC 23/37), independent of purezmq's codec
-# ----------------------------------------------------------------------------
-def greeting(minor: int = 1, mechanism: bytes = b"NULL") -> bytes:
-    return SIGNATURE + bytes([3, minor]) + mechanism.ljust(20, b"\x00") + b"\x00" + bytes(31)
-
-
-def frame(body: bytes, flags: int = 0) -> bytes:
-    if len(body) > 255:
-        return bytes([flags | LONG]) + struct.pack(">Q", len(body)) + body
-    return bytes([flags, len(body)]) + body
-
-
-def long_header(size: int, flags: int = 0) -> bytes:
-    return bytes([flags | LONG]) + struct.pack(">Q", size)
-
-
-def command(name: bytes, data: bytes = b"") -> bytes:
-    return frame(bytes([len(name)]) + name + data, COMMAND)
-
-
-def prop(name: bytes, value: bytes) -> bytes:
-    return bytes([len(name)]) + name + struct.pack(">I", len(value)) + value
-
-
-def ready(socket_type: bytes = b"DEALER", identity: bytes | None = None) -> bytes:
-    body = prop(b"Socket-Type", socket_type)
-    if identity is not None:
-        body += prop(b"Identity", identity)
-    return command(b"READY", body)
-
-
-def message(*parts: bytes) -> bytes:
-    return b"".join(frame(p, MORE if i < len(parts) - 1 else 0) for i, p in enumerate(parts))
 
 
 class Raw:
