@@ -135,3 +135,24 @@ def test_missing_submodule_fails_clearly():
     first, second = out.stdout.splitlines()
     assert "purezmq does not provide 'zmq.green'" in first
     assert second == "True"
+
+
+def test_win32_allow_interrupt_as_pyzmq():
+    # pyzmq programs wrap their poll loops in it; off Windows it does nothing,
+    # and a Ctrl-C still interrupts a blocking purezmq call inside it.
+    out = run_python(
+        "import os, signal, threading, purezmq\n"
+        "purezmq.install_as_zmq()\n"
+        "import zmq\n"
+        "from zmq.utils.win32 import allow_interrupt\n"
+        "called = []\n"
+        "ctx = zmq.Context(); s = ctx.socket(zmq.PULL); s.bind('inproc://w')\n"
+        "threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+        "try:\n"
+        "    with allow_interrupt(lambda: called.append(1)):\n"
+        "        s.recv()\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', called == ([1] if os.name == 'nt' else []))\n"
+        "s.close(); ctx.term()\n")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "interrupted True"
