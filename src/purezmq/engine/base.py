@@ -150,18 +150,20 @@ class EngineBase:
     def _attach_transport(self) -> None:
         """Start reading (a reactor registration, say)."""
 
-    def close(self) -> None:
+    def close(self, graceful: bool = False) -> None:
+        """End the connection; `graceful` when it ends cleanly (the session
+        is done with it), so that what we sent still reaches the peer."""
         with self.lock:
-            self._close()
+            self._close(graceful)
 
-    def _close(self) -> None:
+    def _close(self, graceful: bool = False) -> None:
         if self.closed:
             return
         self.closed = True
         if self._zap is not None:
             self._zap.close()
             self._zap = None
-        self._release()
+        self._release(graceful)
 
     def _cancel_timers(self) -> None:
         for timer in (self._hs_timer, self._hb_timer, self._timeout_timer, self._ttl_timer):

@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from .base import EngineBase, peer_address_of
+from . import closing
 
 _perf_counter = time.perf_counter
 # A task writing more often than this is streaming: coalesce its writes.
@@ -38,6 +39,7 @@ class ProtocolEngine(EngineBase, asyncio.Protocol):
         self._flush_scheduled = False
         self._last_direct = 0.0
         self._write_blocked = True  # until connection_made
+        self._drain_timer: Any = None
         self.peer_address = peer_address_of(sock)
 
     # -- transport ---------------------------------------------------------
@@ -92,6 +94,9 @@ class ProtocolEngine(EngineBase, asyncio.Protocol):
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._drain_timer is not None:
+            self._drain_timer.cancel()
+            self._drain_timer = None
         if not self.closed:
             self._fail(f"connection lost: {exc}" if exc else "connection closed by peer")
 
@@ -129,15 +134,31 @@ class ProtocolEngine(EngineBase, asyncio.Protocol):
         out.clear()
         return not self._write_blocked
 
-    def _release(self) -> None:
+    def _release(self, graceful: bool = False) -> None:
         self._cancel_timers()
-        if self.transport is not None:
-            self.transport.close()  # what was written still goes out
+        transport = self.transport
+        if transport is not None:
+            if graceful and self._half_close(transport):
+                return
+            transport.close()  # what was written still goes out
         else:
             try:
                 self._sock.close()
             except OSError:
                 pass
+
+    def _half_close(self, transport: Any) -> bool:
+        """A clean end: EOF after what is buffered, then read and drop what
+        the peer still sends until it closes (see closing.py for why)."""
+        try:
+            if transport.is_closing() or not transport.can_write_eof():
+                return False
+            transport.write_eof()
+            transport.resume_reading()
+        except (OSError, RuntimeError, NotImplementedError, AttributeError):
+            return False
+        self._drain_timer = self.io.call_later(closing.DRAIN_DEADLINE, transport.close)
+        return True
 
     # -- the session's short cut: one flush per loop iteration --------------
     def try_send_direct(self) -> bool:

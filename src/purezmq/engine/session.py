@@ -224,7 +224,7 @@ class Session:
             self._linger_timer.cancel()
         self._stop_connecting()
         if self.engine is not None:
-            self.engine.close()
+            self.engine.close(graceful=True)
             self.engine = None
         if self.pipe is not None:
             self.pipe.terminate()

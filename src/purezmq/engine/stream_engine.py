@@ -34,6 +34,7 @@ import time
 from typing import Any
 
 from .base import EngineBase, peer_address_of
+from .closing import DrainingClose
 
 # Below glibc's mmap threshold: a bigger buffer costs an mmap/munmap pair per
 # read (and TLB shootdowns across threads), which dominated small-message
@@ -71,12 +72,16 @@ class StreamEngine(EngineBase):
     def _attach_transport(self) -> None:
         self.io.add_handler(self.fd, self, read=True)
 
-    def _release(self) -> None:
-        """I/O thread: give back the fd, timers and the OS socket."""
+    def _release(self, graceful: bool = False) -> None:
+        """I/O thread: give back the fd, timers and the OS socket (half-closed
+        and drained first when the connection ends cleanly: see closing.py)."""
         self._cancel_timers()
         if self._reclaim_timer is not None:
             self._reclaim_timer.cancel()
         self.io.remove_handler(self.fd)
+        if graceful and self.io.in_thread():
+            DrainingClose(self.io, self.sock)
+            return
         try:
             self.sock.close()
         except OSError:

@@ -211,6 +211,12 @@ class IOThread:
                 if woke or self._mailbox:
                     self._drain_mailbox()
         finally:
+            for h in list(handlers.values()):
+                abandon = getattr(h, "abandon", None)  # half-closed sockets (closing.py)
+                if abandon is not None:
+                    abandon()
             self._wake.close()
-            poller.close()
+            close = getattr(poller, "close", None)  # gevent's green poll has none
+            if close is not None:
+                close()
             self._stopped.set()
