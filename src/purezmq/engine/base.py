@@ -97,7 +97,7 @@ class EngineBase:
     lock: Any = NoLock()
     # What each transport's subclass provides (see the module docstring).
     _write: Callable[[], bool]
-    _release: Callable[[], None]
+    _release: Callable[[bool], None]  # graceful: see closing.py
     _stop_reading: Callable[[], None]
     _start_reading: Callable[[], None]
 
