@@ -261,3 +261,88 @@ def test_connecting_to_unversioned_zmtp10_peer(lib):
         peer.close()
         client.close()
         server.close()
+
+
+def _old_pair_peer(port: int, revision: int) -> RawPeer:
+    """A versioned ZMTP 1.0/2.0 PAIR peer, handshake done, then quiet."""
+    frame, read = (v1_frame, "read_v1") if revision == 0 else (v2_frame, "read_v2")
+    peer = RawPeer(port)
+    peer.send(b"\xff" + bytes(8) + b"\x7f" + bytes((revision, TYPES["PAIR"])))
+    peer.read(12)
+    getattr(peer, read)()
+    peer.send(frame(b""))
+    return peer
+
+
+@pytest.mark.parametrize("revision", [0, 1])
+def test_heartbeats_leave_old_peers_alone(lib, revision):
+    """ZMTP 1.0/2.0 have no PING: libzmq neither pings nor times them out."""
+    mod, ctx = lib
+    server, port = bound(mod, ctx, "PAIR", heartbeat_ivl=100, heartbeat_timeout=300,
+                         heartbeat_ttl=300)
+    peer = _old_pair_peer(port, revision)
+    frame = v1_frame if revision == 0 else v2_frame
+    try:
+        time.sleep(1.2)  # four heartbeat timeouts of silence
+        peer.send(frame(b"still here"))
+        assert server.poll(3000)
+        assert server.recv() == b"still here"
+        peer.sock.settimeout(0.2)
+        with pytest.raises(socket.timeout):
+            peer.sock.recv(1)  # nothing came: no PING, no close
+    finally:
+        peer.close()
+        server.close()
+
+
+@pytest.mark.parametrize("revision", [0, 1])
+def test_monitor_events_of_an_old_peer(lib, revision):
+    """libzmq runs no mechanism for old peers: no HANDSHAKE_SUCCEEDED, and
+    their end is HANDSHAKE_FAILED_NO_DETAIL, then DISCONNECTED."""
+    mod, ctx = lib
+    server, port = bound(mod, ctx, "PAIR")
+    server.monitor("inproc://old-peer-monitor", mod.EVENT_ALL)
+    mon = ctx.socket(mod.PAIR)
+    mon.connect("inproc://old-peer-monitor")
+    from importlib import import_module
+    recv_event = import_module(mod.__name__ + ".utils.monitor").recv_monitor_message
+
+    def events(until: int, timeout: float = 3.0) -> list:
+        seen, deadline = [], time.monotonic() + timeout
+        while time.monotonic() < deadline and until not in seen:
+            if mon.poll(100):
+                seen.append(recv_event(mon)["event"])
+        return seen
+
+    peer = _old_pair_peer(port, revision)
+    frame = v1_frame if revision == 0 else v2_frame
+    try:
+        peer.send(frame(b"hello"))
+        assert server.poll(3000) and server.recv() == b"hello"
+        connected = events(mod.EVENT_ACCEPTED)
+        assert connected[-1] == mod.EVENT_ACCEPTED
+        peer.close()
+        ended = events(mod.EVENT_DISCONNECTED)
+        assert mod.EVENT_HANDSHAKE_SUCCEEDED not in connected + ended
+        assert ended[-2:] == [mod.EVENT_HANDSHAKE_FAILED_NO_DETAIL, mod.EVENT_DISCONNECTED]
+    finally:
+        server.disable_monitor()
+        mon.close()
+        server.close()
+
+
+def test_stream_socket_with_heartbeat_options_keeps_quiet_raw_peers(lib):
+    """A STREAM socket negotiates nothing: heartbeat options do not apply."""
+    mod, ctx = lib
+    server, port = bound(mod, ctx, "STREAM", heartbeat_ivl=100, heartbeat_timeout=300)
+    peer = RawPeer(port)
+    try:
+        assert server.poll(3000)
+        ident, empty = server.recv_multipart()  # the connect notification
+        time.sleep(1.0)
+        peer.send(b"raw bytes")
+        assert server.poll(3000)
+        assert server.recv_multipart() == [ident, b"raw bytes"]
+    finally:
+        peer.close()
+        server.close()

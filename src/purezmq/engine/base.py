@@ -30,6 +30,11 @@ from ..zmtp.legacy import take_over as take_over_legacy
 from .zap import ZapRequest
 from .zap import build_request as build_zap_request
 
+
+def has_mechanism(codec: Any) -> bool:
+    """A ZMTP 3 codec runs a security mechanism; legacy and raw ones do not."""
+    return getattr(codec, "has_mechanism", True)
+
 # Encode at most this many messages before writing: bounds latency and memory.
 _PULL_BATCH = 4096
 # ... and at most about this many bytes of bulk frames (libzmq's encoder holds
@@ -342,7 +347,9 @@ class EngineBase:
             self._fail("session refused the connection")
             return
         self._pull()
-        if self._hb[0] > 0:
+        # Heartbeats start when a mechanism's handshake ends (libzmq's
+        # mechanism_ready): ZMTP 1.0/2.0 and raw connections have none.
+        if self._hb[0] > 0 and has_mechanism(self.codec):
             self._hb_timer = self.io.call_later(self._hb[0], self._send_ping)
 
     # -- heartbeats (ZMTP 3.1 PING/PONG; timers run on the I/O thread) -------

@@ -13,6 +13,7 @@ from typing import Any
 
 class RawCodec:
     handshake_done = True
+    has_mechanism = False  # nothing negotiated: no heartbeats (libzmq's raw engine)
     peer_version = (0, 0)
     peer_metadata: dict = {}
 

@@ -38,6 +38,7 @@ def _physical_memory() -> int:
 _MEMORY_BOUND = _physical_memory()
 from ..zmtp import Connection
 from .base import EngineBase as StreamEngine  # the type sessions talk to
+from .base import has_mechanism
 from .raw import RawCodec
 from .security import mechanism_for, security_options
 
@@ -99,7 +100,7 @@ class Session:
 
     def _handshake_succeeded(self, engine: StreamEngine) -> None:
         self._raw_notify()
-        if not self.socket.raw:
+        if has_mechanism(engine.codec):
             self.monitor_event(Event.HANDSHAKE_SUCCEEDED, 0)  # libzmq's value
 
     def _engine_lost(self, engine: StreamEngine, protocol: bool) -> None:
@@ -115,8 +116,9 @@ class Session:
                 self.monitor_event(Event.HANDSHAKE_FAILED_NO_DETAIL, failure.no_detail)
             elif failure is not None and failure.code:
                 self.monitor_event(Event.HANDSHAKE_FAILED_PROTOCOL, failure.code)
-        elif not protocol and (not engine.ready or self.socket.raw):
-            # Lost before the handshake ended (a raw socket never ends it).
+        elif not protocol and (not engine.ready or not has_mechanism(engine.codec)):
+            # Lost before the handshake ended (raw and ZMTP 1.0/2.0
+            # connections never end one, as far as libzmq's monitor goes).
             self.monitor_event(Event.HANDSHAKE_FAILED_NO_DETAIL, engine.lost_errno)
         self.monitor_event(Event.DISCONNECTED, engine.fd)
         if engine.ready:

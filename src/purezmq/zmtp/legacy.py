@@ -58,6 +58,10 @@ class LegacyCodec:
     """The Connection interface the engine uses, for ZMTP 1.0/2.0 peers."""
 
     legacy = True  # a close before the identity is a lost peer, not a refusal
+    # No security mechanism runs (libzmq's engine has none for these peers):
+    # no heartbeats, no HANDSHAKE_SUCCEEDED, and a lost connection is
+    # reported as HANDSHAKE_FAILED_NO_DETAIL, all as libzmq.
+    has_mechanism = False
 
     def __init__(self, socket_type: str, identity: bytes, detected: LegacyPeerDetected,
                  pending: list, max_message_size: int = -1) -> None:
