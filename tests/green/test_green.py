@@ -249,3 +249,40 @@ def test_under_gevent_monkey_patching_with_install_as_zmq():
                          timeout=50, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["purezmq.green.core", "True", "terminated"], out.stderr
+
+
+@pytest.mark.timeout(30)
+def test_closing_a_socket_wakes_its_waiting_greenlet(green):
+    mod, ctx = green
+    pull = ctx.socket(mod.PULL)
+    pull.bind("inproc://green-close")
+    gevent.spawn_later(0.2, pull.close)
+    start = time.monotonic()
+    with gevent.Timeout(5):
+        with pytest.raises(mod.ZMQError) as e:
+            pull.recv()
+    assert e.value.errno == mod.ENOTSOCK
+    assert time.monotonic() - start < 2
+
+
+# pyzmq's green term() blocks the thread in libzmq, so a greenlet blocked in
+# recv never gets to close its socket: it deadlocks.  purezmq's waits in the hub.
+@pytest.mark.timeout(30)
+def test_term_lets_blocked_greenlets_see_it_and_close():
+    ctx = pzg.Context()
+    pull = ctx.socket(pzg.PULL)
+    pull.bind("inproc://green-term")
+    seen = []
+
+    def consumer():
+        try:
+            pull.recv()
+        except pzg.ContextTerminated:
+            seen.append("terminated")
+        pull.close()
+    g = gevent.spawn(consumer)
+    gevent.sleep(0.1)
+    with gevent.Timeout(5):
+        ctx.term()
+    g.join(1)
+    assert seen == ["terminated"] and pull.closed

@@ -121,7 +121,9 @@ class ContextCore:
         self.sockets = set()
         self.terminated = True
 
-    def term(self) -> None:
+    def begin_term(self) -> None:
+        """term()'s first half, which never blocks: every socket learns of it
+        (blocked calls raise ContextTerminated)."""
         with self._lock:
             if self.terminated:
                 return
@@ -129,6 +131,11 @@ class ContextCore:
             sockets = list(self.sockets)
         for sock in sockets:
             sock.context_terminated()
+
+    def term(self) -> None:
+        self.begin_term()
+        if self.terminated:
+            return
         with self._cond:
             while self.sockets:
                 self._cond.wait(0.1)

@@ -9,14 +9,17 @@ and, if the wanted event is still missing, wait for the FD, then try again.
 
 from __future__ import annotations
 
+import errno
 import time
 from typing import Any, Callable
 
-from gevent.socket import wait_read
+import gevent
+from gevent.hub import get_hub
+from gevent.socket import wait as _wait_watcher
 
 import purezmq
 from purezmq.constants import DONTWAIT, POLLIN, POLLOUT, RCVTIMEO, SNDTIMEO
-from purezmq.error import Again
+from purezmq.error import Again, ZMQError
 
 
 class _WaitTimedOut(Exception):
@@ -54,13 +57,27 @@ class Socket(purezmq.Socket):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise Again()
+            watcher = get_hub().loop.io(self._core.fileno(), 1)
+            self._watchers.add(watcher)
             try:
-                wait_read(self._core.fileno(), timeout=left, timeout_exc=_WaitTimedOut)
+                _wait_watcher(watcher, timeout=left, timeout_exc=_WaitTimedOut)
             except _WaitTimedOut:
                 pass  # one last try, then Again
+            finally:
+                self._watchers.discard(watcher)
+                watcher.close()
+
+    def close(self, linger: int | None = None) -> None:
+        # Greenlets waiting on this socket get ENOTSOCK now, as with pyzmq's
+        # green sockets (their FD is about to go away under the wait).
+        hub = get_hub()
+        for watcher in list(self._watchers):
+            hub.cancel_wait(watcher, ZMQError(errno.ENOTSOCK))
+        super().close(linger)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        object.__setattr__(self, "_watchers", set())  # greenlets waiting on our FD
         # The sugar's helpers (send_string, recv_json, recv_into, ...) all go
         # through _send/_recv, which the base class binds to the core's
         # blocking calls: bind the green ones instead.
@@ -112,3 +129,13 @@ class Context(purezmq.Context):
     _socket_class = Socket
     _repr_cls = "zmq.green.Context"
     _instance = None  # not shared with purezmq.Context.instance()
+
+    def term(self) -> None:
+        """Wait for the sockets' closing in the hub, so that greenlets blocked
+        on them (which now raise ContextTerminated) can close them."""
+        if not self.closed:
+            core = self._core
+            core.begin_term()
+            while core.sockets:
+                gevent.sleep(0.005)
+        super().term()
