@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import time
+import warnings
 from typing import Any, Callable
 
 import gevent
@@ -20,6 +21,10 @@ from gevent.socket import wait as _wait_watcher
 import purezmq
 from purezmq.constants import DONTWAIT, POLLIN, POLLOUT, RCVTIMEO, SNDTIMEO
 from purezmq.error import Again, ZMQError
+
+
+_TIMEO_NOTE = ("purezmq.green honours RCVTIMEO and SNDTIMEO (a blocked greenlet gets "
+               "zmq.Again), unlike pyzmq's zmq.green, which ignores them")
 
 
 class _WaitTimedOut(Exception):
@@ -66,6 +71,22 @@ class Socket(purezmq.Socket):
             finally:
                 self._watchers.discard(watcher)
                 watcher.close()
+
+    # pyzmq's green sockets warn that these options do nothing there; ours
+    # honour them, and still warn once per use so that code written for
+    # pyzmq learns of the difference.
+    def setsockopt(self, option: int, optval: Any) -> None:
+        if option in (RCVTIMEO, SNDTIMEO):
+            warnings.warn(_TIMEO_NOTE, UserWarning, stacklevel=2)
+        super().setsockopt(option, optval)
+
+    def getsockopt(self, option: int) -> Any:
+        if option in (RCVTIMEO, SNDTIMEO):
+            warnings.warn(_TIMEO_NOTE, UserWarning, stacklevel=2)
+        return super().getsockopt(option)
+
+    set = setsockopt
+    get = getsockopt
 
     def close(self, linger: int | None = None) -> None:
         # Greenlets waiting on this socket get ENOTSOCK now, as with pyzmq's
