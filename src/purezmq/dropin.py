@@ -13,7 +13,9 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
 import sys
+import warnings
 from typing import Any
 
 _ALIAS = "zmq"
@@ -51,6 +53,28 @@ class _ZmqFinder(importlib.abc.MetaPathFinder):
         return importlib.machinery.ModuleSpec(fullname, _ExistingModule(real),
                                               is_package=found.submodule_search_locations
                                               is not None)
+
+
+_LOADER_FILES = (os.path.abspath(__file__), os.path.abspath(importlib.__file__))
+
+
+def warn_at_importer(message: str, category: type, stacklevel: int) -> None:
+    """warnings.warn for a module's import-time warning, pointing where it
+    would without install_as_zmq: our loader adds frames between a module
+    and its importer (importlib's own bootstrap frames are skipped by
+    warnings already), and a warning attributed to them is hidden by the
+    default filters where pyzmq's shows."""
+    files = []
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not ("importlib" in name and "_bootstrap" in name):
+            files.append(os.path.abspath(name))
+        frame = frame.f_back
+    index = stacklevel - 1  # files[0] is our caller, stacklevel 1 to it
+    while index < len(files) and files[index] in _LOADER_FILES:
+        index += 1
+    warnings.warn(message, category, stacklevel=index + 2)
 
 
 def install_as_zmq() -> None:

@@ -156,3 +156,18 @@ def test_win32_allow_interrupt_as_pyzmq():
         "s.close(); ctx.term()\n")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "interrupted True"
+
+
+@pytest.mark.parametrize("lib", ["purezmq", "pyzmq"])
+def test_import_time_deprecations_reach_the_importer(lib):
+    # Through install_as_zmq's loader, as with pyzmq's direct import, the
+    # warning names the importing line, so the default filters show it in __main__.
+    if lib == "pyzmq":
+        pytest.importorskip("zmq")
+    pytest.importorskip("tornado")
+    setup = "import purezmq; purezmq.install_as_zmq()\n" if lib == "purezmq" else ""
+    out = run_python(setup + "import zmq.eventloop.ioloop\nimport zmq.auth.ioloop\n")
+    assert out.returncode == 0, out.stderr
+    lines = [ln for ln in out.stderr.splitlines() if "DeprecationWarning" in ln]
+    assert len(lines) == 2, out.stderr
+    assert all(ln.startswith("<string>:") for ln in lines), out.stderr

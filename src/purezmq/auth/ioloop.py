@@ -6,11 +6,12 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from ..dropin import warn_at_importer
 from .asyncio import AsyncioAuthenticator
 
-warnings.warn("purezmq.auth.ioloop.IOLoopAuthenticator is deprecated. "
-              "Use purezmq.auth.asyncio.AsyncioAuthenticator",
-              DeprecationWarning, stacklevel=2)
+warn_at_importer("purezmq.auth.ioloop.IOLoopAuthenticator is deprecated. "
+                 "Use purezmq.auth.asyncio.AsyncioAuthenticator",
+                 DeprecationWarning, stacklevel=2)
 
 
 class IOLoopAuthenticator(AsyncioAuthenticator):

@@ -6,19 +6,18 @@ integration, so use `tornado.ioloop.IOLoop` directly.  Importing it warns.
 
 from __future__ import annotations
 
-import warnings
-
+from ..dropin import warn_at_importer
 from . import _require_tornado
 
 _require_tornado()
 
 
 def _warn_deprecated(stacklevel: int = 3) -> None:
-    warnings.warn(
+    warn_at_importer(
         "purezmq.eventloop.ioloop is deprecated (as zmq.eventloop.ioloop is since "
         "pyzmq 17): use tornado.ioloop.IOLoop directly",
         DeprecationWarning,
-        stacklevel=stacklevel,
+        stacklevel,
     )
 
 
