@@ -65,7 +65,7 @@ def warn_at_importer(message: str, category: type, stacklevel: int) -> None:
     warnings already), and a warning attributed to them is hidden by the
     default filters where pyzmq's shows."""
     files = []
-    frame = sys._getframe(1)
+    frame: Any = sys._getframe(1)
     while frame is not None:
         name = frame.f_code.co_filename
         if not ("importlib" in name and "_bootstrap" in name):
