@@ -294,7 +294,8 @@ class Socket(_SyncSocket):
             if copy:
                 return list(parts)
             last = len(parts) - 1
-            return [to_frames(p, i < last) for i, p in enumerate(parts)]
+            meta = core._last_metadata()  # each Frame carries its connection's properties
+            return [to_frames(p, i < last, meta) for i, p in enumerate(parts)]
 
         return self._submit(self._recv_waiters, attempt, int(flags), core.options.rcvtimeo,
                             True)

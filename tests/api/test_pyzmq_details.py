@@ -209,3 +209,43 @@ def test_socket_decorator_with_a_wrong_type_is_a_type_error(lib):
 
     with pytest.raises(TypeError):
         f()
+
+
+def test_received_frames_export_the_buffer_protocol(lib):
+    # numpy.frombuffer(socket.recv(copy=False), dtype) is pyzmq's zero-copy
+    # idiom (its serialization docs); memoryview/bytearray work on a Frame.
+    np = pytest.importorskip("numpy")
+    mod, ctx = lib
+    a, b = ctx.socket(mod.PAIR), ctx.socket(mod.PAIR)
+    port = a.bind_to_random_port("tcp://127.0.0.1")
+    b.connect(f"tcp://127.0.0.1:{port}")
+    data = np.arange(1000, dtype="int32")
+    a.send(data)
+    frame = b.recv(copy=False)
+    assert (np.frombuffer(frame, dtype="int32") == data).all()
+    assert bytes(memoryview(frame)) == data.tobytes() == bytearray(frame)
+    a.send_multipart([b"x", b"yz"])
+    assert [bytes(memoryview(f)) for f in b.recv_multipart(copy=False)] == [b"x", b"yz"]
+    a.close()
+    b.close()
+
+
+def test_async_frames_carry_their_properties(lib):
+    mod, _ = lib
+    import asyncio
+    from importlib import import_module
+    aio = import_module(mod.__name__ + ".asyncio")
+
+    async def main():
+        ctx = aio.Context()
+        a, b = ctx.socket(mod.PUSH), ctx.socket(mod.PULL)
+        port = a.bind_to_random_port("tcp://127.0.0.1")
+        b.connect(f"tcp://127.0.0.1:{port}")
+        await a.send(b"one")
+        await a.send(b"two")
+        single = await asyncio.wait_for(b.recv(copy=False), 5)
+        [multi] = await asyncio.wait_for(b.recv_multipart(copy=False), 5)
+        ctx.destroy(0)
+        return [(f["Socket-Type"], f.get("Peer-Address")) for f in (single, multi)]
+
+    assert asyncio.run(main()) == [("PUSH", "127.0.0.1")] * 2

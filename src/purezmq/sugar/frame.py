@@ -10,6 +10,7 @@ library let go of it (see tracker.py).
 from __future__ import annotations
 
 import builtins
+import sys
 from typing import Any
 
 from ..constants import COPY_THRESHOLD, MORE, SHARED, SRCFD
@@ -104,3 +105,31 @@ class Frame:
 
 
 Message = Frame
+
+
+if sys.version_info >= (3, 12):
+    def received_frame(data: Any) -> Frame:
+        """A Frame for recv(copy=False): no copy; __buffer__ exports it."""
+        return Frame(data, copy=False)
+else:
+    class _BufferFrame(Frame, builtins.bytes):
+        """A received Frame before Python 3.12, where a Python class cannot
+        export the buffer protocol: bytes storage gives memoryview(frame) and
+        numpy.frombuffer(frame), which pyzmq programs use, at one copy of
+        what the connection had decoded (a frame that inproc handed over
+        without a copy stays a plain Frame, sharing the sender's buffer)."""
+
+        def __new__(cls, data: Any) -> "_BufferFrame":
+            return builtins.bytes.__new__(cls, data)
+
+        def __init__(self, data: Any) -> None:
+            Frame.__init__(self, memoryview(self), copy=False)
+
+        __hash__ = None  # type: ignore[assignment]  # as every Frame
+
+    _BufferFrame.__name__ = _BufferFrame.__qualname__ = "Frame"
+
+    def received_frame(data: Any) -> Frame:
+        if data.__class__ is builtins.bytes:
+            return _BufferFrame(data)
+        return Frame(data, copy=False)

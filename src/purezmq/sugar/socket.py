@@ -24,7 +24,7 @@ from ..constants import (
 from ..constants import IPC_PATH_MAX_LEN, OPTION_TYPES
 from ..error import ZMQBindError, ZMQError
 from ..core.socket import SocketBase
-from .frame import Frame, MessageTracker
+from .frame import Frame, MessageTracker, received_frame
 from .tracker import tracked
 
 
@@ -559,7 +559,7 @@ def _fill(view: memoryview, n: int, data: Any) -> int:
 
 
 def _frame_to(data: Any, more: bool, properties: dict | None = None) -> Frame:
-    frame = Frame(data, copy=False)
+    frame = received_frame(data)
     frame.more = more
     if properties:
         frame._set_props(properties)
