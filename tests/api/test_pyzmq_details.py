@@ -7,13 +7,24 @@ from __future__ import annotations
 
 import copy
 import errno
+import os
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import pytest
 
 import purezmq as pz
 
 zmq = pytest.importorskip("zmq")
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def run_python(code: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=30, env=env)
 
 
 @pytest.fixture(params=["purezmq", "pyzmq"])
@@ -249,3 +260,37 @@ def test_async_frames_carry_their_properties(lib):
         return [(f["Socket-Type"], f.get("Peer-Address")) for f in (single, multi)]
 
     assert asyncio.run(main()) == [("PUSH", "127.0.0.1")] * 2
+
+
+def test_poll_results_are_plain_ints_and_monitor_values_events(lib):
+    mod, ctx = lib
+    a, b = ctx.socket(mod.PAIR), ctx.socket(mod.PAIR)
+    mon = a.get_monitor_socket()
+    port = a.bind_to_random_port("tcp://127.0.0.1")
+    b.connect(f"tcp://127.0.0.1:{port}")
+    a.send(b"x")
+    ev = b.poll(5000)
+    assert type(ev) is int and ev == mod.POLLIN
+    poller = mod.Poller()
+    poller.register(b, mod.POLLIN | mod.POLLOUT)
+    [(sock, events)] = poller.poll(5000)
+    assert sock is b and type(events) is int and events == mod.POLLIN | mod.POLLOUT
+    from importlib import import_module
+    monitor = import_module(mod.__name__ + ".utils.monitor")
+    event = monitor.recv_monitor_message(mon)
+    assert event["event"] == mod.EVENT_LISTENING
+    assert isinstance(event["value"], mod.Event) and int(event["value"]) >= 0
+    a.disable_monitor()
+    mon.close()
+    a.close()
+    b.close()
+
+
+def test_importing_utils_monitor_loads_asyncio():
+    # pyzmq's zmq.utils.monitor imports zmq.asyncio: programs then use
+    # zmq.asyncio after only `import zmq` (pyzmq's monitoring example does).
+    out = run_python("import purezmq; purezmq.install_as_zmq()\n"
+                     "import zmq\nfrom zmq.utils.monitor import recv_monitor_message\n"
+                     "print(zmq.asyncio.Socket.__module__)")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "purezmq.asyncio"

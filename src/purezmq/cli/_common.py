@@ -432,7 +432,7 @@ class HandshakeWatch:
                 if text:
                     self.failures += 1
                     ep = bytes(event["endpoint"]).decode("utf-8", "replace")
-                    print(f"{self.prog}: {ep}: {text.format(event['value'])}",
+                    print(f"{self.prog}: {ep}: {text.format(int(event['value']))}",
                           file=sys.stderr, flush=True)
         except (zmq.ZMQError, OSError, ValueError, RuntimeError):
             pass

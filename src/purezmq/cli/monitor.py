@@ -64,7 +64,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _line(event: dict, fmt: str) -> str:
     name = event["event"].name
     endpoint = bytes(event["endpoint"]).decode("utf-8", "replace")
-    value = event["value"]
+    value = int(event["value"])
     if fmt == "json":
         return json.dumps({"time": time.time(), "event": name, "value": value,
                            "endpoint": endpoint})

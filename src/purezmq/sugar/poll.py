@@ -81,7 +81,7 @@ def _poll(items: list, deadline: float | None) -> list:
                     core.read_loop_connections()
                     ev = core.events() & flags
                 if ev:
-                    ready.append((obj, ev))
+                    ready.append((obj, int(ev)))  # plain ints, as pyzmq
                 else:
                     os_poller.register(core.fileno(), _select.POLLIN)
             else:
@@ -108,7 +108,7 @@ def _poll(items: list, deadline: float | None) -> list:
                 if revents & _OS_ERR:
                     ev |= POLLERR if flags & POLLERR else (flags & POLLIN)
                 if ev:
-                    ready.append((fd, ev))  # pyzmq reports non-ØMQ items by fd
+                    ready.append((fd, int(ev)))  # pyzmq reports non-ØMQ items by fd
         if ready:
             return ready
         if deadline is not None and time.monotonic() >= deadline:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+from .. import asyncio as _asyncio  # noqa: F401  (as pyzmq's: importing this loads zmq.asyncio)
 from ..constants import Event
 
 _EVENT = struct.Struct("=hi")
@@ -15,7 +16,9 @@ def parse_monitor_message(msg: list) -> dict:
     if len(msg) != 2 or len(msg[0]) != 6:
         raise RuntimeError(f"Invalid event message format: {msg}")
     event_id, value = _EVENT.unpack(bytes(msg[0]))
-    return {"event": Event(event_id & 0xFFFF), "value": value, "endpoint": bytes(msg[1])}
+    # pyzmq 27 gives the value as an Event too (an int all the same).
+    return {"event": Event(event_id & 0xFFFF), "value": Event(value),
+            "endpoint": bytes(msg[1])}
 
 
 def recv_monitor_message(socket: Any, flags: int = 0) -> Any:
