@@ -294,3 +294,20 @@ def test_importing_utils_monitor_loads_asyncio():
                      "print(zmq.asyncio.Socket.__module__)")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "purezmq.asyncio"
+
+
+def test_big_zero_copy_inproc_frames_export_the_buffer_protocol(lib):
+    # pyzmq's serialization example: an array sent copy=False over inproc,
+    # received copy=False and read back with numpy.frombuffer.
+    np = pytest.importorskip("numpy")
+    mod, ctx = lib
+    a, b = ctx.socket(mod.PAIR), ctx.socket(mod.PAIR)
+    a.bind("inproc://big-zero-copy")
+    b.connect("inproc://big-zero-copy")
+    data = np.arange(100_000, dtype="int64")
+    a.send(data, copy=False)
+    frame = b.recv(copy=False)
+    assert (np.frombuffer(frame, dtype="int64") == data).all()
+    assert len(bytearray(frame)) == data.nbytes
+    a.close()
+    b.close()

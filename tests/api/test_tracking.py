@@ -4,6 +4,7 @@ no longer holds the caller's buffer, and a large buffer is not copied."""
 from __future__ import annotations
 
 import gc
+import sys
 import time
 import tracemalloc
 
@@ -38,8 +39,9 @@ def test_tracker_finishes_when_the_library_lets_go(pair, transport):
     assert isinstance(tracker, zmq.MessageTracker)
     frame = pull.recv(copy=False)
     assert frame.bytes == bytes(buf)
-    if transport == "inproc":
-        # inproc hands the very buffer over: held while the receiver holds it.
+    if transport == "inproc" and sys.version_info >= (3, 12):
+        # inproc hands the very buffer over: held while the receiver holds it
+        # (before 3.12 a received Frame keeps its own copy: see frame.py).
         time.sleep(0.05)
         assert not tracker.done
         with pytest.raises(zmq.NotDone):
@@ -144,6 +146,8 @@ def test_large_bytearray_is_not_copied_on_the_way_to_tcp(ctx):
     assert copied_peak >= size, "the copying send should have allocated a copy"
 
 
+@pytest.mark.skipif(sys.version_info < (3, 12),
+                    reason="before 3.12 a received Frame copies, to export the buffer protocol")
 def test_inproc_receiver_gets_the_senders_buffer(pair):
     """inproc passes the buffer itself: the receiver's frame shows a change
     the sender makes after sending (proof that nothing was copied)."""

@@ -115,9 +115,8 @@ else:
     class _BufferFrame(Frame, builtins.bytes):
         """A received Frame before Python 3.12, where a Python class cannot
         export the buffer protocol: bytes storage gives memoryview(frame) and
-        numpy.frombuffer(frame), which pyzmq programs use, at one copy of
-        what the connection had decoded (a frame that inproc handed over
-        without a copy stays a plain Frame, sharing the sender's buffer)."""
+        numpy.frombuffer(frame), which pyzmq programs use, at one copy (also
+        of what inproc hands over without a copy: from 3.12 that is shared)."""
 
         def __new__(cls, data: Any) -> "_BufferFrame":
             return builtins.bytes.__new__(cls, data)
@@ -130,6 +129,4 @@ else:
     _BufferFrame.__name__ = _BufferFrame.__qualname__ = "Frame"
 
     def received_frame(data: Any) -> Frame:
-        if data.__class__ is builtins.bytes:
-            return _BufferFrame(data)
-        return Frame(data, copy=False)
+        return _BufferFrame(data)
